@@ -1,0 +1,19 @@
+# Production image: built JS only, no dev dependencies. Not buildable on the dev machines (no Docker engine).
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY views ./views
+COPY public ./public
+USER node
+EXPOSE 3000
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,138 @@
+// `npm run bench` (credits part): debits per second through the admin API, for one hot organization
+// and for 100 organizations at once. Orgauth runs as its own process (dist/main.js) on a throw-away
+// FerretDB database; autocannon sends debits with fresh Idempotency-Keys over 32 connections.
+import { fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { createApiKey } from '../src/apikeys/service.js';
+import { loadConfig } from '../src/config.js';
+import { addCredits } from '../src/credits/service.js';
+import { verifyLedgers } from '../src/credits/verify.js';
+import { createOrganization } from '../src/orgs/service.js';
+import { openStores } from '../src/stores/index.js';
+import { startFerretDb } from '../src/stores/local/ferretdb.js';
+import { repoRoot } from '../src/stores/local/index.js';
+import { canConnect, freePort } from '../src/stores/local/processes.js';
+import { startRedisServer } from '../src/stores/local/redis-server.js';
+import { signUp } from '../src/users/service.js';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = 32;
+const dataDir = mkdtempSync(join(tmpdir(), 'orgauth-bench-credits-'));
+const ferret = await startFerretDb({ root: repoRoot, dataDir });
+const redis = (await canConnect('127.0.0.1', 6379)) ? undefined : await startRedisServer();
+const port = await freePort();
+const env = {
+  NODE_ENV: 'test',
+  HOST: '127.0.0.1',
+  PORT: String(port),
+  ISSUER: `http://127.0.0.1:${port}`,
+  MONGODB_URI: `${ferret.uri}benchcredits`,
+  REDIS_URL: redis?.url ?? 'redis://127.0.0.1:6379',
+  REDIS_KEY_PREFIX: `bench-credits-${Date.now()}:`,
+  SECRET_KEY: 'bench-secret-key-that-is-long-enough-000000',
+  LOG_LEVEL: 'silent',
+};
+const stores = await openStores(loadConfig(env));
+const server = fork(join(repoRoot, 'dist', 'main.js'), [], { env: { ...process.env, ...env }, stdio: 'ignore' });
+const base = `http://127.0.0.1:${port}`;
+for (let i = 0; ; i++) {
+  if (
+    await fetch(`${base}/readyz`)
+      .then((r) => r.ok)
+      .catch(() => false)
+  )
+    break;
+  if (i > 200) throw new Error('the server did not start');
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+async function fundedOrgs(count: number) {
+  const orgs: Array<{ id: string; key: string }> = [];
+  for (let i = 0; i < count; i++) {
+    const user = await signUp(stores.db, { email: `bench-${count}-${i}@orgauth.test`, password: 'bench-password' });
+    const org = await createOrganization(stores.db, { name: `Bench ${i}` }, user._id);
+    await addCredits(
+      stores.db,
+      org._id,
+      { amount: 1e9, description: 'bench' },
+      { actor: { type: 'system', id: 'bench' } },
+    );
+    const { key } = await createApiKey(stores.db, { orgId: org._id, userId: user._id }, { name: 'bench' });
+    orgs.push({ id: org._id, key });
+  }
+  return orgs;
+}
+
+async function debits(orgs: Array<{ id: string; key: string }>, label: string) {
+  let n = 0;
+  const result = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => {
+          n += 1;
+          const org = orgs[n % orgs.length] as { id: string; key: string };
+          return {
+            ...request,
+            path: `/api/v1/orgs/${org.id}/credits/debits`,
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${org.key}`,
+              'idempotency-key': `${label}-${n}`,
+            },
+            body: JSON.stringify({ amount: 1, description: 'bench' }),
+          };
+        },
+      },
+    ],
+  });
+  if (result.non2xx) throw new Error(`${label}: ${result.non2xx} answers were not 2xx`);
+  return {
+    debitsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    total: result.requests.total,
+  };
+}
+
+const hot = await debits(await fundedOrgs(1), 'hot');
+const spread = await debits(await fundedOrgs(100), 'spread');
+const verify = await verifyLedgers(stores.db);
+
+const report = {
+  date: new Date().toISOString(),
+  node: process.version,
+  durationSeconds: DURATION,
+  connections: CONNECTIONS,
+  oneHotOrganization: hot,
+  hundredOrganizations: spread,
+  ledgersVerified: verify.organizations,
+  ledgerDifferences: verify.differences,
+};
+const outDir = join(repoRoot, 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'credits.json'), `${JSON.stringify(report, null, 2)}\n`);
+const table = [
+  '| scenario | debits/s | p50 ms | p99 ms | debits |',
+  '|---|---|---|---|---|',
+  `| one hot organization | ${hot.debitsPerSecond} | ${hot.p50Ms} | ${hot.p99Ms} | ${hot.total} |`,
+  `| 100 organizations | ${spread.debitsPerSecond} | ${spread.p50Ms} | ${spread.p99Ms} | ${spread.total} |`,
+].join('\n');
+writeFileSync(
+  join(outDir, 'credits.md'),
+  `# Debits through the admin API (${report.date}, ${DURATION}s, ${CONNECTIONS} connections, FerretDB on SQLite)\n\n${table}\n\nAfterwards ${verify.organizations} ledgers verified, ${verify.differences} differences.\n`,
+);
+process.stdout.write(`${table}\n`);
+
+server.kill();
+await stores.close();
+await ferret.stop();
+await redis?.stop();
+rmSync(dataDir, { recursive: true, force: true });
+process.exit(0);

@@ -1,0 +1,17 @@
+import { revocationFeed } from 'orgauth/koa';
+import { createMcpExampleApp } from './app.js';
+
+// ISSUER: Orgauth's URL. PORT: where this MCP server listens. PUBLIC_URL: its base URL (the resource).
+// REDIS_URL (optional): Orgauth's Redis, to refuse revoked tokens within seconds.
+const issuer = process.env.ISSUER ?? 'http://localhost:3000';
+const port = Number(process.env.PORT ?? 4000);
+const resource = process.env.PUBLIC_URL ?? `http://127.0.0.1:${port}/`;
+const revocation = process.env.REDIS_URL
+  ? revocationFeed({ redisUrl: process.env.REDIS_URL, keyPrefix: process.env.REDIS_KEY_PREFIX ?? 'orgauth:' })
+  : undefined;
+
+createMcpExampleApp({ issuer, resource, revocation }).listen(port, () => {
+  process.stdout.write(
+    `MCP server for ${issuer} at ${resource}orgs/<orgId>/mcp\nRegister it once: npx orgauth resource create --uri ${resource} --scopes mcp:tools\n`,
+  );
+});

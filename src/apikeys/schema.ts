@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+export const createApiKeySchema = z.object({
+  name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  scopes: z.array(z.string().regex(scopeToken, 'contains an invalid scope')).max(50).default([]),
+  expiresAt: z.coerce
+    .date({ error: 'must be a date-time' })
+    .refine((d) => d.getTime() > Date.now(), 'must be in the future')
+    .optional(),
+});
+export type CreateApiKeyInput = z.input<typeof createApiKeySchema>;

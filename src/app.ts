@@ -1,0 +1,66 @@
+import Koa from 'koa';
+import helmet from 'koa-helmet';
+import mount from 'koa-mount';
+import type { Logger } from 'pino';
+import { API_SCOPE, adminApi, apiNotFound, apiResource } from './api/index.js';
+import { apiKeyIntrospectionRoutes } from './apikeys/introspection.js';
+import type { Config } from './config.js';
+import { errorBoundary } from './http/errors.js';
+import { healthRoutes } from './http/health.js';
+import { requestContext } from './http/request-context.js';
+import { assetRoutes } from './http/views.js';
+import { hashPresentedClientSecrets } from './oidc/hashed-client-secrets.js';
+import type { Oidc } from './oidc/index.js';
+import { createLoginLimiter } from './oidc/interactions/login-limiter.js';
+import { interactionRoutes } from './oidc/interactions/routes.js';
+import { discoveryAliases, publicEndpointCors, registrationRateLimit } from './oidc/mcp-edge.js';
+import { protectedResourceMetadata } from './resource/protected-resource-metadata.js';
+import type { RevocationFeed } from './resource/revocation-feed.js';
+import type { Stores } from './stores/index.js';
+
+export interface AppDeps {
+  config: Config;
+  stores: Stores;
+  logger: Logger;
+  oidc: Oidc;
+  /** Revocation notices for the admin API's own token checks. */
+  revocation?: RevocationFeed;
+}
+
+/**
+ * Composes the Koa app: request context and security headers, the error boundary, our routes
+ * (health, assets, sign-in/consent pages), then oidc-provider for everything else.
+ */
+export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps): Koa {
+  const app = new Koa({ proxy: config.trustProxy });
+  app.keys = oidc.cookieKeys;
+  app.silent = true;
+  app.use(requestContext(logger));
+  // Pages set their own strict CSP (http/views.ts); oidc-provider sets what its responses need.
+  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(errorBoundary());
+  app.use(apiNotFound());
+  app.use(
+    protectedResourceMetadata({
+      resource: apiResource(config.issuer),
+      issuer: config.issuer,
+      scopes: [API_SCOPE],
+      resourceName: 'Orgauth admin API',
+    }),
+  );
+  const apiDeps = { config, db: stores.db, provider: oidc.provider, publisher: oidc.publisher };
+  const routers = [
+    adminApi(apiDeps, oidc.publicJwks, revocation),
+    apiKeyIntrospectionRoutes(oidc.provider, stores.db),
+    healthRoutes(stores),
+    assetRoutes(config.issuer),
+    interactionRoutes({ config, stores, provider: oidc.provider, loginLimiter: createLoginLimiter(stores.redis) }),
+  ];
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  app.use(publicEndpointCors());
+  app.use(discoveryAliases());
+  if (config.registration !== 'off') app.use(registrationRateLimit(stores.redis, config.registrationRateLimit));
+  app.use(hashPresentedClientSecrets());
+  app.use(mount(oidc.provider));
+  return app;
+}

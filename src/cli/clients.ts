@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { createLogger } from '../logger.js';
+import { registerOrgClient } from '../oidc/clients.js';
+import { createOidc } from '../oidc/index.js';
+import { createResourceServer } from '../resources/service.js';
+import { deleteClient } from '../revocation/service.js';
+import { jsonAction, withStores } from './context.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const list = (value: string) => value.split(/[\s,]+/).filter(Boolean);
+
+export function registerClientCommands(program: Command): void {
+  const clients = program.command('client').description('OAuth clients');
+  clients
+    .command('delete')
+    .description('delete a client with its grants and tokens (resource servers refuse them within seconds)')
+    .requiredOption('--client-id <clientId>', 'client id')
+    .action(
+      jsonAction(async (opts: { clientId: string }) =>
+        withStores(async (stores, config) => {
+          const oidc = await createOidc(config, stores, createLogger({ logLevel: 'silent' }));
+          await deleteClient(oidc.provider, stores.db, oidc.publisher, opts.clientId);
+          return { client_id: opts.clientId, deleted: true };
+        }),
+      ),
+    );
+  clients
+    .command('create')
+    .description('register an OAuth client owned by an organization')
+    .requiredOption('--org <orgId>', 'owning organization id')
+    .requiredOption('--name <name>', 'client name shown on the consent page')
+    .option('--redirect-uri <uri>', 'redirect URI (repeatable)', collect, [])
+    .option('--public', 'public client (no secret; PKCE only)', false)
+    .option('--first-party', 'first-party client (may skip consent with one eligible organization)', false)
+    .option('--grant-types <types>', 'comma-separated: authorization_code,refresh_token,client_credentials', list)
+    .option('--scope <scopes>', 'space-separated scopes the client may request')
+    .action(
+      jsonAction(
+        async (opts: {
+          org: string;
+          name: string;
+          redirectUri: string[];
+          public: boolean;
+          firstParty: boolean;
+          grantTypes?: string[];
+          scope?: string;
+        }) =>
+          withStores(async (stores, config) => {
+            const { provider } = await createOidc(config, stores, createLogger({ logLevel: 'silent' }));
+            return registerOrgClient(provider, stores.db, {
+              orgId: opts.org,
+              name: opts.name,
+              redirectUris: opts.redirectUri,
+              public: opts.public,
+              firstParty: opts.firstParty,
+              grantTypes: opts.grantTypes as never,
+              scope: opts.scope,
+            });
+          }),
+      ),
+    );
+
+  program
+    .command('resource')
+    .description('protected resources (APIs, MCP servers)')
+    .command('create')
+    .description('register a resource tokens can be issued for (its URI is the token audience)')
+    .requiredOption('--uri <uri>', 'resource URI')
+    .requiredOption('--scopes <scopes>', 'space-separated scopes of the resource')
+    .option('--org <orgId>', 'organization owning the resource (tokens of other organizations are refused)')
+    .option('--format <format>', 'access token format: jwt or opaque', 'jwt')
+    .option('--ttl <seconds>', 'access token lifetime in seconds', '3600')
+    .action(
+      jsonAction(async (opts: { uri: string; scopes: string; org?: string; format: string; ttl: string }) =>
+        withStores(async ({ db }) => {
+          const resource = await createResourceServer(db, {
+            uri: opts.uri,
+            scopes: list(opts.scopes),
+            orgId: opts.org,
+            format: opts.format as 'jwt',
+            accessTokenTtl: opts.ttl,
+          });
+          return { uri: resource._id, scopes: resource.scopes, format: resource.format };
+        }),
+      ),
+    );
+}

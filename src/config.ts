@@ -1,0 +1,100 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Everything else receives a validated Config.
+ * Secrets have no default in production; `orgauth dev` generates and persists them for local use.
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+    MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
+    REDIS_KEY_PREFIX: z.string().default('orgauth:'),
+    SECRET_KEY: z.string().min(32, 'must be at least 32 characters (use `openssl rand -base64 48`)'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    TRUST_PROXY: booleanFlag.default(false),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    REGISTRATION: z.enum(['open', 'token', 'off']).default('open'),
+    REGISTRATION_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
+    DEFAULT_RESOURCE: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.ISSUER?.startsWith('http://')) {
+      ctx.addIssue({ code: 'custom', path: ['ISSUER'], message: 'must be https in production' });
+    }
+  });
+
+export type Env = z.input<typeof EnvSchema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  issuer: string;
+  mongodbUri: string;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  secretKey: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+  /** Dynamic client registration: open to public clients, only with an initial access token, or off. */
+  registration: 'open' | 'token' | 'off';
+  /** Registrations per IP per hour. */
+  registrationRateLimit: number;
+  /** Resource assumed when a client names none (some MCP clients send no `resource`). */
+  defaultResource: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A copy of the process environment: the only read of `process.env` in the code base. */
+export function readEnv(): Record<string, string | undefined> {
+  return { ...process.env };
+}
+
+/** Validates every variable at once so the operator sees all problems in one error. */
+export function loadConfig(source: Record<string, string | undefined> = readEnv()): Config {
+  const env = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(environment)';
+        const message = issue.code === 'invalid_type' && env[name] === undefined ? 'is required' : issue.message;
+        return `${name} ${message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    issuer: (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    mongodbUri: e.MONGODB_URI,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    secretKey: e.SECRET_KEY,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    registration: e.REGISTRATION,
+    registrationRateLimit: e.REGISTRATION_RATE_LIMIT,
+    defaultResource: e.DEFAULT_RESOURCE,
+  };
+}

@@ -1,0 +1,212 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Actor } from '../audit/service.js';
+import { ConflictError, InsufficientCreditsError, InvalidError } from '../errors.js';
+import { getOrganization } from '../orgs/service.js';
+import { type Db, isDuplicateKeyError } from '../stores/db.js';
+import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import { parseInput } from '../validation.js';
+import { appendEntry, forgetHead, readHead } from './ledger.js';
+import type { CreditEntryDoc } from './model.js';
+
+/** Integer units; no fractions, and nothing near the limits of exact doubles. */
+const amountSchema = z
+  .number({ error: 'must be a number' })
+  .int('must be a whole number of units')
+  .min(1, 'must be at least 1')
+  .max(1_000_000_000_000, 'is too large');
+export const changeSchema = z.object({
+  amount: amountSchema,
+  description: z.string().trim().min(1, 'is required').max(500, 'must be at most 500 characters'),
+});
+export type ChangeInput = z.input<typeof changeSchema>;
+export const idempotencyKeySchema = z
+  .string({ error: 'Idempotency-Key header is required' })
+  .regex(/^[\x21-\x7E]{1,200}$/, 'must be 1 to 200 visible ASCII characters');
+
+/** Who is charged for a debit, always taken from the authenticated credential. */
+export interface Attribution {
+  userId?: string | undefined;
+  keyId?: string | undefined;
+  clientId?: string | undefined;
+  grantId?: string | undefined;
+  resource?: string | undefined;
+}
+
+export function presentEntry(doc: CreditEntryDoc) {
+  return {
+    id: doc._id,
+    seq: doc.seq,
+    kind: doc.kind as 'credit' | 'debit',
+    amount: Math.abs(doc.amount),
+    balanceAfter: doc.balanceAfter,
+    description: doc.description,
+    at: doc.at.toISOString(),
+    actor: { type: doc.actorType, id: doc.actorId },
+    attribution: {
+      userId: doc.userId ?? null,
+      keyId: doc.keyId ?? null,
+      clientId: doc.clientId ?? null,
+      grantId: doc.grantId ?? null,
+      resource: doc.resource ?? null,
+    },
+  };
+}
+export type EntryView = ReturnType<typeof presentEntry>;
+
+const hashRequest = (kind: string, amount: number, description: string) =>
+  createHash('sha256')
+    .update(JSON.stringify([kind, amount, description]))
+    .digest('base64url');
+
+interface ChangeOptions {
+  actor: Actor;
+  attribution?: Attribution;
+  idempotencyKey?: string | undefined;
+  requestId?: string | undefined;
+}
+
+async function change(db: Db, orgId: string, kind: 'credit' | 'debit', input: ChangeInput, options: ChangeOptions) {
+  const { amount, description } = parseInput(changeSchema, input);
+  await getOrganization(db, orgId);
+  const key =
+    options.idempotencyKey === undefined ? undefined : parseInput(idempotencyKeySchema, options.idempotencyKey);
+  const requestHash = hashRequest(kind, amount, description);
+  const replayed = key ? await findReplay(db, orgId, key, requestHash) : undefined;
+  if (replayed) return { entry: presentEntry(replayed), replayed: true };
+  const signed = kind === 'credit' ? amount : -amount;
+  const result = await appendEntry(db, orgId, (head) => {
+    if (kind === 'debit' && head.balance - amount < -head.overdraftLimit) {
+      throw new InsufficientCreditsError(
+        `the balance is ${head.balance}; a debit of ${amount} would go below the limit of ${-head.overdraftLimit}`,
+      );
+    }
+    const a = options.attribution ?? {};
+    return {
+      kind,
+      amount: signed,
+      description,
+      idempotencyKey: key ?? `auto:${randomUUID()}`,
+      requestHash,
+      actorType: options.actor.type,
+      actorId: options.actor.id,
+      userId: a.userId ?? null,
+      keyId: a.keyId ?? null,
+      clientId: a.clientId ?? null,
+      grantId: a.grantId ?? null,
+      resource: a.resource ?? null,
+      requestId: options.requestId ?? null,
+    };
+  });
+  if (result.replayed && result.entry.requestHash !== requestHash) throw keyReused();
+  if (key) await rememberKey(db, orgId, key, result.entry);
+  return { entry: presentEntry(result.entry), replayed: result.replayed };
+}
+
+const keyReused = () => new ConflictError('this Idempotency-Key was already used with a different request');
+
+/** A replay by `_id`; a key whose entry exists but whose record was lost in a crash is repaired. */
+async function findReplay(db: Db, orgId: string, key: string, requestHash: string) {
+  const remembered = await db.creditIdempotency.findById(`${orgId}:${key}`).lean();
+  if (!remembered) return undefined;
+  if (remembered.requestHash !== requestHash) throw keyReused();
+  return (await db.creditEntries.findById(remembered.entryId).lean<CreditEntryDoc>()) ?? undefined;
+}
+
+async function rememberKey(db: Db, orgId: string, key: string, entry: CreditEntryDoc) {
+  await db.creditIdempotency
+    .create({ _id: `${orgId}:${key}`, entryId: entry._id, requestHash: entry.requestHash })
+    .catch((error: unknown) => {
+      if (!isDuplicateKeyError(error)) throw error;
+    });
+}
+
+export function addCredits(db: Db, orgId: string, input: ChangeInput, options: ChangeOptions) {
+  return change(db, orgId, 'credit', input, options);
+}
+
+/** Charges the organization; 402 when the balance would go below the overdraft limit. */
+export async function debitCredits(
+  db: Db,
+  orgId: string,
+  input: ChangeInput,
+  options: ChangeOptions & { idempotencyKey: string | undefined },
+) {
+  if (!options.idempotencyKey) {
+    throw new InvalidError('a debit needs an Idempotency-Key header', { 'Idempotency-Key': 'is required' });
+  }
+  return change(db, orgId, 'debit', input, options);
+}
+
+export async function getCredits(db: Db, orgId: string) {
+  await getOrganization(db, orgId);
+  const head = await readHead(db, orgId);
+  return { orgId, balance: head.balance, overdraftLimit: head.overdraftLimit, entries: head.seq };
+}
+
+export async function setOverdraftLimit(db: Db, orgId: string, limit: number) {
+  const valid = parseInput(z.number().int().min(0).max(1_000_000_000_000), limit);
+  await getOrganization(db, orgId);
+  await db.creditAccounts.updateOne(
+    { _id: orgId },
+    { $set: { overdraftLimit: valid, updatedAt: new Date() }, $setOnInsert: { seq: 0, balance: 0 } },
+    { upsert: true },
+  );
+  forgetHead(orgId);
+  return getCredits(db, orgId);
+}
+
+export const transactionFilterSchema = z.object({
+  kind: z.enum(['credit', 'debit']).optional(),
+  userId: z.string().max(100).optional(),
+  keyId: z.string().max(100).optional(),
+  clientId: z.string().max(200).optional(),
+  from: z.coerce.date({ error: 'must be a date-time' }).optional(),
+  to: z.coerce.date({ error: 'must be a date-time' }).optional(),
+});
+export type TransactionFilter = z.output<typeof transactionFilterSchema>;
+
+function filterQuery(orgId: string, f: TransactionFilter) {
+  return {
+    orgId,
+    ...(f.kind ? { kind: f.kind } : {}),
+    ...(f.userId ? { userId: f.userId } : {}),
+    ...(f.keyId ? { keyId: f.keyId } : {}),
+    ...(f.clientId ? { clientId: f.clientId } : {}),
+    ...(f.from || f.to ? { at: { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lt: f.to } : {}) } } : {}),
+  };
+}
+
+/** The log, newest first. */
+export async function listTransactions(
+  db: Db,
+  orgId: string,
+  filter: TransactionFilter,
+  page: PageQuery,
+): Promise<Page<EntryView>> {
+  await getOrganization(db, orgId);
+  const result = await pageById<CreditEntryDoc>(db.creditEntries, filterQuery(orgId, filter), page, 'descending');
+  return { items: result.items.map(presentEntry), nextCursor: result.nextCursor };
+}
+
+/** Debits summed by member, key and client over a period. */
+export async function usageReport(db: Db, orgId: string, filter: Pick<TransactionFilter, 'from' | 'to'>) {
+  await getOrganization(db, orgId);
+  const debits = await db.creditEntries
+    .find(filterQuery(orgId, { ...filter, kind: 'debit' }), { amount: 1, userId: 1, keyId: 1, clientId: 1 })
+    .lean();
+  const sum = (field: 'userId' | 'keyId' | 'clientId') => {
+    const totals = new Map<string, number>();
+    for (const d of debits) {
+      const id = d[field];
+      if (id) totals.set(id, (totals.get(id) ?? 0) - d.amount);
+    }
+    return [...totals].map(([id, amount]) => ({ id, amount })).sort((a, b) => b.amount - a.amount);
+  };
+  return {
+    total: debits.reduce((t, d) => t - d.amount, 0),
+    byMember: sum('userId'),
+    byKey: sum('keyId'),
+    byClient: sum('clientId'),
+  };
+}

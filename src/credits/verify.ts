@@ -1,0 +1,61 @@
+import type { Db } from '../stores/db.js';
+import type { CreditEntryDoc } from './model.js';
+
+export interface LedgerReport {
+  orgId: string;
+  entries: number;
+  /** The sum of the log. */
+  balance: number;
+  /** What the account cache said before any repair. */
+  cachedBalance: number;
+  cachedSeq: number;
+  /** Problems in the log itself (never expected: each entry is checked against the previous one). */
+  chainErrors: string[];
+  /** The cache disagreed with the log (e.g. a crash between an entry and its cache update). */
+  cacheBehind: boolean;
+  repaired: boolean;
+}
+
+/**
+ * Recomputes each organization's balance from its log, entry by entry, and compares it with the
+ * cached account; with `repair` the cache is set to what the log says. The log is never rewritten.
+ */
+export async function verifyLedgers(db: Db, { orgId, repair = false }: { orgId?: string; repair?: boolean } = {}) {
+  const orgIds = orgId ? [orgId] : ((await db.creditEntries.distinct('orgId')) as string[]);
+  const reports: LedgerReport[] = [];
+  for (const id of orgIds.sort()) reports.push(await verifyLedger(db, id, repair));
+  return {
+    organizations: reports.length,
+    differences: reports.filter((r) => r.cacheBehind || r.chainErrors.length).length,
+    repaired: reports.filter((r) => r.repaired).length,
+    reports,
+  };
+}
+
+async function verifyLedger(db: Db, orgId: string, repair: boolean): Promise<LedgerReport> {
+  const account = await db.creditAccounts.findById(orgId).lean();
+  const chainErrors: string[] = [];
+  let balance = 0;
+  let seq = 0;
+  const cursor = db.creditEntries.find({ orgId }).sort({ _id: 1 }).lean<CreditEntryDoc[]>().cursor();
+  for await (const entry of cursor as AsyncIterable<CreditEntryDoc>) {
+    if (entry.seq !== seq + 1) chainErrors.push(`entry ${entry._id} follows seq ${seq}`);
+    balance += entry.amount;
+    if (entry.balanceAfter !== balance)
+      chainErrors.push(`entry ${entry._id} says ${entry.balanceAfter}, the log sums to ${balance}`);
+    seq = entry.seq;
+  }
+  const cachedSeq = account?.seq ?? 0;
+  const cachedBalance = account?.balance ?? 0;
+  const cacheBehind = cachedSeq !== seq || cachedBalance !== balance;
+  let repaired = false;
+  if (repair && cacheBehind && chainErrors.length === 0) {
+    await db.creditAccounts.updateOne(
+      { _id: orgId },
+      { $set: { seq, balance, updatedAt: new Date() }, $setOnInsert: { overdraftLimit: 0 } },
+      { upsert: true },
+    );
+    repaired = true;
+  }
+  return { orgId, entries: seq, balance, cachedBalance, cachedSeq, chainErrors, cacheBehind, repaired };
+}

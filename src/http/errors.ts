@@ -1,0 +1,52 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+import { DomainError, InvalidError } from '../errors.js';
+
+export const PROBLEM_BASE = 'https://orgauth.dev/problems/';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: Record<string, string>;
+}
+
+/** Maps any thrown error to a status and an RFC 9457 problem; unknown errors never leak their message. */
+export function toProblem(error: unknown): Problem {
+  if (error instanceof DomainError) {
+    return {
+      type: `${PROBLEM_BASE}${error.code}`,
+      title: error.name.replace(/Error$/, ''),
+      status: error.status,
+      detail: error.message,
+      ...(error instanceof InvalidError && Object.keys(error.fields).length ? { errors: error.fields } : {}),
+    };
+  }
+  const http = error as { status?: number; expose?: boolean; message?: string };
+  if (typeof http.status === 'number' && http.status >= 400 && http.status < 500) {
+    return {
+      type: `${PROBLEM_BASE}http-${http.status}`,
+      title: 'Bad request',
+      status: http.status,
+      detail: http.expose ? http.message : undefined,
+    };
+  }
+  return { type: `${PROBLEM_BASE}internal`, title: 'Internal error', status: 500 };
+}
+
+/** The single error boundary of the non-OAuth surfaces. */
+export function errorBoundary() {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } catch (error) {
+      const problem = toProblem(error);
+      const log = ctx.state.log as Logger | undefined;
+      if (problem.status >= 500) log?.error({ err: error }, 'request failed');
+      ctx.status = problem.status;
+      ctx.type = 'application/problem+json';
+      ctx.body = problem;
+    }
+  };
+}

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Router from '@koa/router';
+import { Eta } from 'eta';
+import type { Context } from 'koa';
+import { repoRoot } from '../stores/local/index.js';
+
+const eta = new Eta({ views: join(repoRoot, 'views'), cache: true, autoEscape: true });
+
+/**
+ * Pages load nothing but our stylesheet. `formAction` widens form-action for pages whose form
+ * submission ends in a redirect to a client (browsers check form-action along the redirect chain).
+ */
+function pageCsp(formAction: unknown): string {
+  const action = typeof formAction === 'string' && formAction ? formAction : "'self'";
+  return [
+    "default-src 'none'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `form-action ${action}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+/** Renders a server-side template (views/) as a full HTML page. */
+export function renderPage(ctx: Context, template: string, data: Record<string, unknown>, status = 200): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Content-Security-Policy', pageCsp(ctx.state.formAction));
+  ctx.body = eta.render(template, data);
+}
+
+export interface ErrorPage {
+  status: number;
+  heading: string;
+  message: string;
+  hint?: string;
+}
+
+export function renderErrorPage(ctx: Context, page: ErrorPage): void {
+  renderPage(ctx, 'errors/error', { title: page.heading, ...page, requestId: ctx.state.requestId }, page.status);
+}
+
+/** Whether the caller wants a page rather than JSON (browsers send text/html first). */
+export function wantsHtml(ctx: Context): boolean {
+  return ctx.accepts('json', 'html') === 'html';
+}
+
+/** The stylesheet of every page, served from memory, and the home page. */
+export function assetRoutes(issuer: string): Router {
+  const css = readFileSync(join(repoRoot, 'public', 'orgauth.css'));
+  const router = new Router();
+  router.get('/assets/orgauth.css', (ctx) => {
+    ctx.type = 'text/css';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = css;
+  });
+  router.get('/', (ctx) => renderPage(ctx, 'home', { title: 'Orgauth', issuer }));
+  return router;
+}

@@ -1,0 +1,26 @@
+import { type Logger, pino } from 'pino';
+import type { Config } from './config.js';
+
+/** Paths never written to logs, whatever a caller passes in. */
+const REDACT = [
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  '*.client_secret',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.code',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    base: { service: 'orgauth' },
+  });
+}

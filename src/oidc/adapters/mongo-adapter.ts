@@ -1,0 +1,113 @@
+import type { Db } from '../../stores/db.js';
+import { hashClientSecret, isHashedClientSecret } from '../client-secret.js';
+import { type Adapter, type AdapterClass, type AdapterHooks, type AdapterPayload, LONG_LIVED_MODELS } from './types.js';
+
+interface StoredRecord {
+  _id: string;
+  /** The oidc payload as JSON: its keys may contain dots (URLs), which FerretDB refuses as document keys. */
+  payload: string;
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+  expiresAt?: Date;
+  consumed?: number;
+  [field: string]: unknown;
+}
+
+const TTL_UNSUPPORTED = 238;
+const collectionName = (model: string) => `oidc_${model}`;
+
+function decode(record: StoredRecord | null): AdapterPayload | undefined {
+  if (!record) return undefined;
+  if (record.expiresAt && record.expiresAt.getTime() <= Date.now()) return undefined;
+  const payload = JSON.parse(record.payload) as AdapterPayload;
+  return record.consumed ? { ...payload, consumed: record.consumed } : payload;
+}
+
+/** oidc-provider's adapter over MongoDB for one model; every lookup but findByUid is by `_id`. */
+export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClass {
+  return class MongoAdapter implements Adapter {
+    readonly collection;
+
+    constructor(readonly name: string) {
+      this.collection = db.connection.collection<StoredRecord>(collectionName(name));
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      let stored = payload;
+      if (
+        this.name === 'Client' &&
+        typeof payload.client_secret === 'string' &&
+        !isHashedClientSecret(payload.client_secret)
+      ) {
+        stored = { ...payload, client_secret: hashClientSecret(payload.client_secret) };
+      }
+      const extra = hooks.enrich ? await hooks.enrich(this.name, stored) : {};
+      await this.collection.replaceOne(
+        { _id: id },
+        {
+          ...extra,
+          payload: JSON.stringify(stored),
+          ...(stored.grantId ? { grantId: stored.grantId } : {}),
+          ...(stored.uid ? { uid: stored.uid } : {}),
+          ...(stored.userCode ? { userCode: stored.userCode } : {}),
+          ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
+        },
+        { upsert: true },
+      );
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      return decode(await this.collection.findOne({ _id: id }));
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return decode(await this.collection.findOne({ uid }));
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return decode(await this.collection.findOne({ userCode }));
+    }
+
+    async consume(id: string): Promise<void> {
+      await this.collection.updateOne({ _id: id }, { $set: { consumed: Math.floor(Date.now() / 1000) } });
+    }
+
+    async destroy(id: string): Promise<void> {
+      await this.collection.deleteOne({ _id: id });
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await this.collection.deleteMany({ grantId });
+    }
+  };
+}
+
+/**
+ * Secondary indexes of the MongoDB-stored models (used by MongoDB; FerretDB scans anyway) and a TTL
+ * index where supported. Expiry never depends on it: reads check `expiresAt`, sweeps purge.
+ */
+export async function ensureOidcIndexes(db: Db): Promise<void> {
+  for (const model of LONG_LIVED_MODELS) {
+    const collection = db.connection.collection(collectionName(model));
+    for (const field of ['grantId', 'uid', 'userCode', 'orgId']) await collection.createIndex({ [field]: 1 });
+    try {
+      await collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+    } catch (error) {
+      if ((error as { code?: number }).code !== TTL_UNSUPPORTED) throw error;
+    }
+  }
+  const grantOrgs = db.connection.collection('grant_orgs');
+  await grantOrgs.createIndex({ orgId: 1, userId: 1 });
+  await grantOrgs.createIndex({ clientId: 1 });
+}
+
+/** Deletes expired records of every MongoDB-stored model and of the issued-token log; returns how many. */
+export async function sweepExpired(db: Db, now = new Date()): Promise<number> {
+  let deleted = 0;
+  for (const name of [...LONG_LIVED_MODELS.map(collectionName), 'issued_tokens']) {
+    const result = await db.connection.collection(name).deleteMany({ expiresAt: { $lte: now } });
+    deleted += result.deletedCount;
+  }
+  return deleted;
+}

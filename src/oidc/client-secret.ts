@@ -1,0 +1,12 @@
+import { createHash } from 'node:crypto';
+
+const PREFIX = 'sha256$';
+
+/** Client secrets are long random strings, so a fast hash is enough; they are never stored in clear. */
+export function hashClientSecret(secret: string): string {
+  return `${PREFIX}${createHash('sha256').update(secret, 'utf8').digest('hex')}`;
+}
+
+export function isHashedClientSecret(value: string): boolean {
+  return value.startsWith(PREFIX) && value.length === PREFIX.length + 64;
+}

@@ -1,0 +1,79 @@
+import type Provider from 'oidc-provider';
+import { NotFoundError } from '../errors.js';
+import type { RevocationPublisher } from '../revocation/publisher.js';
+import { revokeGrantTokens } from '../revocation/service.js';
+import type { Db } from '../stores/db.js';
+import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import { findGrantOrg, type GrantOrg, grantOrgs, unlinkGrant } from './grant-orgs.js';
+
+export interface ConnectedApp {
+  grantId: string;
+  userId: string;
+  clientId: string;
+  clientName: string | null;
+  scopes: string[];
+  resources: Record<string, string[]>;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+async function present(provider: Provider, link: GrantOrg): Promise<ConnectedApp> {
+  const [grant, client] = await Promise.all([provider.Grant.find(link._id), provider.Client.find(link.clientId)]);
+  const resources = Object.fromEntries(
+    Object.entries((grant?.resources ?? {}) as Record<string, string>).map(([uri, scope]) => [
+      uri,
+      scope.split(' ').filter(Boolean),
+    ]),
+  );
+  return {
+    grantId: link._id,
+    userId: link.userId,
+    clientId: link.clientId,
+    clientName: client?.clientName ?? null,
+    scopes: String(grant?.openid?.scope ?? '')
+      .split(' ')
+      .filter(Boolean),
+    resources,
+    createdAt: link.createdAt.toISOString(),
+    lastUsedAt: link.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+/** Every grant in an organization, or one person's (members see their own). */
+export async function listConnectedApps(
+  provider: Provider,
+  db: Db,
+  orgId: string,
+  filter: { userId?: string | undefined },
+  page: PageQuery,
+): Promise<Page<ConnectedApp>> {
+  const result = await pageById<GrantOrg>(
+    grantOrgs(db),
+    { orgId, ...(filter.userId ? { userId: filter.userId } : {}) },
+    page,
+  );
+  return {
+    items: await Promise.all(result.items.map((link) => present(provider, link))),
+    nextCursor: result.nextCursor,
+  };
+}
+
+/** Revokes a grant of the organization with all its tokens; middlewares refuse its JWTs within seconds. */
+export async function revokeConnectedApp(
+  provider: Provider,
+  db: Db,
+  publisher: RevocationPublisher,
+  orgId: string,
+  grantId: string,
+  onlyOfUser?: string,
+): Promise<GrantOrg> {
+  const link = await findGrantOrg(db, grantId);
+  if (!link || link.orgId !== orgId || (onlyOfUser && link.userId !== onlyOfUser)) {
+    throw new NotFoundError(`grant ${grantId} does not exist`);
+  }
+  const at = Date.now();
+  await revokeGrantTokens(provider, grantId);
+  await unlinkGrant(db, grantId);
+  await publisher.publish({ kind: 'grant', sub: link.userId, clientId: link.clientId, orgId, at });
+  return link;
+}

@@ -1,0 +1,59 @@
+import type { Context, Next } from 'koa';
+import { hashClientSecret } from './client-secret.js';
+
+/** oidc-provider endpoints that authenticate clients. */
+const CLIENT_AUTH_PATHS = new Set(['/token', '/token/introspection', '/token/revocation', '/request', '/device/auth']);
+const BODY_LIMIT = 56 * 1024;
+
+/**
+ * Client secrets are stored only as hashes, while oidc-provider compares the presented secret with
+ * the stored value. So before a request reaches it, the presented secret (Basic header or
+ * `client_secret` form field) is replaced by its hash; the comparison then happens hash to hash.
+ * Algorithms that use the secret as a key (client_secret_jwt, HS*) are disabled for this reason.
+ */
+export function hashPresentedClientSecrets() {
+  return async (ctx: Context, next: Next) => {
+    if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)) return next();
+    const authorization = ctx.get('authorization');
+    if (/^basic /i.test(authorization)) ctx.req.headers.authorization = hashBasicSecret(authorization);
+    if (ctx.is('application/x-www-form-urlencoded')) {
+      const raw = await readBody(ctx);
+      if (raw === undefined) return next();
+      const params = new URLSearchParams(raw);
+      const secret = params.get('client_secret');
+      if (secret) params.set('client_secret', hashClientSecret(secret));
+      // oidc-provider reads an already-read body from request.body.
+      ctx.request.body = secret ? params.toString() : raw;
+    }
+    return next();
+  };
+}
+
+function hashBasicSecret(header: string): string {
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return header;
+  const id = decoded.slice(0, colon);
+  let secret: string;
+  try {
+    secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+  } catch {
+    return header;
+  }
+  const hashed = encodeURIComponent(hashClientSecret(secret));
+  return `Basic ${Buffer.from(`${id}:${hashed}`).toString('base64')}`;
+}
+
+/** Reads the form body (bounded); undefined when too large, leaving the stream to oidc-provider's error. */
+async function readBody(ctx: Context): Promise<string | undefined> {
+  const length = Number(ctx.get('content-length') || 0);
+  if (length > BODY_LIMIT) return undefined;
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of ctx.req) {
+    received += (chunk as Buffer).length;
+    if (received > BODY_LIMIT) ctx.throw(413, 'request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { Db } from '../stores/db.js';
+import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import { parseInput } from '../validation.js';
+import { approvalId } from './model.js';
+import { getOrganization } from './service.js';
+
+export const policySchema = z
+  .object({
+    clientPolicy: z.enum(['any', 'approved'], { error: 'must be any or approved' }).optional(),
+    resourcePolicy: z.enum(['any', 'approved'], { error: 'must be any or approved' }).optional(),
+  })
+  .strict();
+export type PolicyInput = z.input<typeof policySchema>;
+export type ApprovalKind = 'client' | 'resource';
+
+export async function setAppPolicy(db: Db, orgId: string, input: PolicyInput) {
+  const data = parseInput(policySchema, input);
+  const org = await getOrganization(db, orgId);
+  const next = {
+    clientPolicy: data.clientPolicy ?? org.clientPolicy ?? 'any',
+    resourcePolicy: data.resourcePolicy ?? org.resourcePolicy ?? 'any',
+  };
+  await db.organizations.updateOne({ _id: orgId }, { $set: { ...next, updatedAt: new Date() } });
+  return next;
+}
+
+export async function approve(db: Db, orgId: string, kind: ApprovalKind, ref: string, approvedBy: string) {
+  await getOrganization(db, orgId);
+  const doc = { orgId, kind, ref, approvedBy, createdAt: new Date() };
+  await db.approvals.replaceOne({ _id: approvalId(orgId, kind, ref) }, doc, { upsert: true });
+  return { kind, ref, approvedBy, createdAt: doc.createdAt.toISOString() };
+}
+
+/** True when there was an approval to withdraw. */
+export async function withdrawApproval(db: Db, orgId: string, kind: ApprovalKind, ref: string): Promise<boolean> {
+  const result = await db.approvals.deleteOne({ _id: approvalId(orgId, kind, ref) });
+  return result.deletedCount > 0;
+}
+
+export async function listApprovals(
+  db: Db,
+  orgId: string,
+  kind: ApprovalKind,
+  page: PageQuery,
+): Promise<Page<{ ref: string; approvedBy: string; createdAt: string }>> {
+  const result = await pageById<{ _id: string; ref: string; approvedBy: string; createdAt: Date }>(
+    db.approvals,
+    { orgId, kind },
+    page,
+  );
+  return {
+    items: result.items.map((a) => ({ ref: a.ref, approvedBy: a.approvedBy, createdAt: a.createdAt.toISOString() })),
+    nextCursor: result.nextCursor,
+  };
+}
+
+/**
+ * Whether an app may be authorized in an organization: its own clients and resources always; a
+ * third-party client or another's resource only when the organization allows any or approved it.
+ * Returns the reason it may not, in words for the person at the consent page.
+ */
+export async function appRefusal(
+  db: Db,
+  orgId: string,
+  {
+    clientId,
+    clientName,
+    clientOrgId,
+    resources,
+  }: {
+    clientId: string;
+    clientName: string;
+    clientOrgId: unknown;
+    resources: string[];
+  },
+): Promise<string | undefined> {
+  const org = await getOrganization(db, orgId);
+  const approved = async (kind: ApprovalKind, ref: string) =>
+    Boolean(await db.approvals.exists({ _id: approvalId(orgId, kind, ref) }));
+  if (org.clientPolicy === 'approved' && clientOrgId !== orgId && !(await approved('client', clientId))) {
+    return `${org.name} allows only approved apps, and ${clientName} is not approved yet. Ask an administrator of ${org.name} to approve it, or choose another organization.`;
+  }
+  if (org.resourcePolicy === 'approved') {
+    for (const uri of resources) {
+      const resource = await db.resourceServers.findById(uri).lean();
+      if (resource?.orgId === orgId) continue;
+      if (!(await approved('resource', uri))) {
+        return `${org.name} allows only approved servers, and ${uri} is not approved yet. Ask an administrator of ${org.name} to approve it.`;
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,31 @@
+/**
+ * RFC 6750 failures of a protected resource. Each carries its status, error code and description;
+ * `requireOrgToken` turns them into a JSON body and a `WWW-Authenticate: Bearer` challenge.
+ */
+export class BearerError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403,
+    /** Omitted when the request carried no credentials at all (RFC 6750 §3.1). */
+    readonly code: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined,
+    readonly description: string,
+    readonly scope?: string,
+  ) {
+    super(description);
+    this.name = 'BearerError';
+  }
+}
+
+export const missingToken = () => new BearerError(401, undefined, 'authentication is required');
+export const invalidToken = (description: string) => new BearerError(401, 'invalid_token', description);
+export const insufficientScope = (description: string, scope?: string) =>
+  new BearerError(403, 'insufficient_scope', description, scope);
+
+const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
+
+export function bearerChallenge(error: BearerError, resourceMetadata: string): string {
+  const params: string[] = [];
+  if (error.code) params.push(`error=${quote(error.code)}`, `error_description=${quote(error.description)}`);
+  if (error.scope) params.push(`scope=${quote(error.scope)}`);
+  params.push(`resource_metadata=${quote(resourceMetadata)}`);
+  return `Bearer ${params.join(', ')}`;
+}

@@ -1,0 +1,91 @@
+import { ConflictError } from '../errors.js';
+import { newId } from '../ids.js';
+import { createPersonalOrganization } from '../orgs/service.js';
+import type { Db } from '../stores/db.js';
+import { isDuplicateKeyError } from '../stores/db.js';
+import { parseInput } from '../validation.js';
+import type { UserDoc } from './model.js';
+import { decoyPasswordHash, hashPassword, verifyPassword } from './password.js';
+import { emailKey, type SignUpInput, signUpSchema } from './schema.js';
+
+export type User = Omit<UserDoc, 'passwordHash'> & { _id: string };
+
+/** An email claim whose user never appeared (a crash mid sign-up) may be taken over after this. */
+const STALE_CLAIM_MS = 60_000;
+
+function present(doc: UserDoc & { _id: string }): User {
+  const { passwordHash: _omit, ...user } = doc;
+  return user;
+}
+
+/**
+ * Signs a person up: claims the email (unique by `_id`), creates their personal organization with
+ * them as owner, then writes the user. The user document is written last, so an existing user
+ * always has a personal organization; a crash before it leaves only a claim that expires.
+ */
+export async function signUp(db: Db, input: SignUpInput): Promise<User> {
+  const { email, password, name } = parseInput(signUpSchema, input);
+  const key = emailKey(email);
+  const passwordHash = await hashPassword(password);
+  const userId = newId('usr');
+  await claimEmail(db, key, userId);
+  const now = new Date();
+  const personalOrg = await createPersonalOrganization(db, { userId, displayName: name || email, now });
+  const user = {
+    _id: userId,
+    email,
+    emailKey: key,
+    name: name ?? '',
+    passwordHash,
+    personalOrgId: personalOrg._id,
+    createdAt: now,
+  };
+  try {
+    await db.users.create(user);
+  } catch (error) {
+    if (isDuplicateKeyError(error)) throw new ConflictError('an account with this email already exists');
+    throw error;
+  }
+  return present(user);
+}
+
+async function claimEmail(db: Db, key: string, userId: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await db.userEmails.create({ _id: key, userId, createdAt: new Date() });
+      return;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const claim = await db.userEmails.findById(key).lean();
+    if (!claim) continue;
+    const owner = await db.users.exists({ _id: claim.userId });
+    const stale = !owner && Date.now() - claim.createdAt.getTime() > STALE_CLAIM_MS;
+    if (!stale) break;
+    await db.userEmails.deleteOne({ _id: key, userId: claim.userId });
+  }
+  throw new ConflictError('an account with this email already exists');
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<User | null> {
+  const claim = await db.userEmails.findById(emailKey(email)).lean();
+  if (!claim) return null;
+  const user = await db.users.findById(claim.userId).lean();
+  return user ? present(user) : null;
+}
+
+export async function findUserById(db: Db, userId: string): Promise<User | null> {
+  const user = await db.users.findById(userId).lean();
+  return user ? present(user) : null;
+}
+
+/** Checks a password; the same argon2 work is done whether or not the account exists. */
+export async function authenticate(db: Db, email: string, password: string): Promise<User | null> {
+  const claim = await db.userEmails.findById(emailKey(email)).lean();
+  const user = claim ? await db.users.findById(claim.userId).lean() : null;
+  if (!user) {
+    await verifyPassword(await decoyPasswordHash(), password);
+    return null;
+  }
+  return (await verifyPassword(user.passwordHash, password)) ? present(user) : null;
+}

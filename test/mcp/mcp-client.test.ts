@@ -1,0 +1,72 @@
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../support/browser.js';
+import { createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
+import { InMemoryOAuthProvider, startMcpExample } from '../support/mcp.js';
+import { authorizeInBrowser, startOidcServer } from '../support/oauth.js';
+
+const REDIRECT = 'http://127.0.0.1:5996/callback';
+
+let orgauth: Awaited<ReturnType<typeof startOidcServer>>;
+let mcp: Awaited<ReturnType<typeof startMcpExample>>;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let person: Awaited<ReturnType<typeof createUser>>;
+let orgA: Awaited<ReturnType<typeof createOrg>>;
+let orgB: Awaited<ReturnType<typeof createOrg>>;
+
+beforeAll(async () => {
+  orgauth = await startOidcServer();
+  mcp = await startMcpExample(orgauth);
+  browser = await launchBrowser();
+  person = await createUser(orgauth.stores.db);
+  orgA = await createOrg(orgauth.stores.db, person._id, 'Team Alpha');
+  orgB = await createOrg(orgauth.stores.db, person._id, 'Team Beta');
+});
+afterAll(async () => {
+  await browser?.cleanup();
+  await mcp?.close();
+  await orgauth?.close();
+});
+
+describe('an MCP client with the official SDK', () => {
+  it('discovers, registers, signs in with an organization choice, and calls a tool in that organization', async () => {
+    const oauth = new InMemoryOAuthProvider(REDIRECT);
+    const client = new Client({ name: 'orgauth-test', version: '1.0.0' });
+    const firstTry = new StreamableHTTPClientTransport(mcp.urlFor(orgB._id), { authProvider: oauth });
+    await expect(client.connect(firstTry)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(oauth.client?.client_id).toMatch(/^cli_/);
+    expect(oauth.authorizationUrl?.searchParams.get('resource')).toBe(mcp.resource);
+
+    const page = await browser.newPage();
+    const callback = await authorizeInBrowser(page, oauth.authorizationUrl as URL, REDIRECT, {
+      email: person.email,
+      password: TEST_PASSWORD,
+      organizationName: 'Team Beta',
+    });
+    await firstTry.finishAuth(callback.searchParams.get('code') ?? '');
+    expect(oauth.savedTokens?.refresh_token).toBeTruthy();
+
+    await client.connect(new StreamableHTTPClientTransport(mcp.urlFor(orgB._id), { authProvider: oauth }));
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    expect(result.structuredContent).toMatchObject({
+      orgId: orgB._id,
+      sub: person._id,
+      scopes: expect.arrayContaining(['mcp:tools']),
+    });
+    await client.close();
+
+    const elsewhere = await fetch(mcp.urlFor(orgA._id), {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${oauth.savedTokens?.access_token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.headers.get('www-authenticate')).toContain('resource_metadata=');
+  });
+});

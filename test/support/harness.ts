@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { type Config, loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type RunningServer, startServer } from '../../src/server.js';
+import { openStores, type Stores } from '../../src/stores/index.js';
+
+/** A database name and Redis key prefix of this test file's own. */
+export function isolatedNames() {
+  const suffix = randomBytes(5).toString('hex');
+  return { dbName: `test_${suffix}`, redisPrefix: `test-${suffix}:` };
+}
+
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const { dbName, redisPrefix } = isolatedNames();
+  return {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    MONGODB_URI: `${inject('mongoUri')}${dbName}`,
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: redisPrefix,
+    SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  };
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(overrides));
+}
+
+/** Real FerretDB + Redis connections for one test file. */
+export async function openTestStores(config: Config = testConfig()): Promise<Stores> {
+  return openStores(config, createLogger(config));
+}
+
+/** The real app on a free port, over this file's own stores. */
+export async function startTestServer(config: Config = testConfig()): Promise<RunningServer & { stores: Stores }> {
+  const stores = await openTestStores(config);
+  const running = await startServer(config, stores, createLogger(config));
+  return { ...running, stores };
+}
+
+/** Polls until the check passes or the deadline passes; no fixed sleeps. */
+export async function eventually<T>(
+  check: () => Promise<T>,
+  { timeoutMs = 10_000, intervalMs = 100 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await check();
+    } catch (error) {
+      lastError = error;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+  throw lastError;
+}

@@ -1,0 +1,82 @@
+import type { Server } from 'node:http';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
+import { createMcpExampleApp, MCP_SCOPE } from '../../examples/mcp-server/app.js';
+import { revocationFeed } from '../../src/resource/index.js';
+import { createResourceServer } from '../../src/resources/service.js';
+import { freePort } from '../../src/stores/local/processes.js';
+import type { startOidcServer } from './oauth.js';
+
+/** The example MCP server, registered at Orgauth as a resource, listening on loopback. */
+export async function startMcpExample(orgauth: Awaited<ReturnType<typeof startOidcServer>>) {
+  const port = await freePort();
+  const resource = `http://127.0.0.1:${port}/`;
+  await createResourceServer(orgauth.stores.db, { uri: resource, scopes: [MCP_SCOPE], format: 'jwt' });
+  const revocation = revocationFeed({
+    redisUrl: orgauth.config.redisUrl,
+    keyPrefix: orgauth.config.redisKeyPrefix,
+    logger: { warn: () => {}, info: () => {} },
+  });
+  await revocation.ready();
+  const server: Server = createMcpExampleApp({ issuer: orgauth.issuer, resource, revocation }).listen(
+    port,
+    '127.0.0.1',
+  );
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    resource,
+    urlFor: (orgId: string) => new URL(`${resource}orgs/${orgId}/mcp`),
+    close: async () => {
+      await revocation.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** An MCP client's OAuth state kept in memory, as a desktop client would keep it on disk. */
+export class InMemoryOAuthProvider implements OAuthClientProvider {
+  client?: OAuthClientInformationMixed;
+  savedTokens?: OAuthTokens;
+  verifier = '';
+  authorizationUrl?: URL;
+
+  constructor(readonly redirect: string) {}
+
+  get redirectUrl() {
+    return this.redirect;
+  }
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: 'MCP test client',
+      redirect_uris: [this.redirect],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+  }
+  clientInformation() {
+    return this.client;
+  }
+  saveClientInformation(info: OAuthClientInformationMixed) {
+    this.client = info;
+  }
+  tokens() {
+    return this.savedTokens;
+  }
+  saveTokens(tokens: OAuthTokens) {
+    this.savedTokens = tokens;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+}
