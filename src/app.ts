@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { API_SCOPE, adminApi, apiNotFound, apiResource } from './api/index.js';
 import { apiKeyIntrospectionRoutes } from './apikeys/introspection.js';
 import type { Config } from './config.js';
+import { consoleNotFound, consoleRoutes, consoleSessions } from './console/index.js';
 import { errorBoundary } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { requestContext } from './http/request-context.js';
@@ -29,7 +30,7 @@ export interface AppDeps {
 
 /**
  * Composes the Koa app: request context and security headers, the error boundary, our routes
- * (health, assets, sign-in/consent pages), then oidc-provider for everything else.
+ * (health, assets, sign-in/consent pages, the console), then oidc-provider for everything else.
  */
 export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps): Koa {
   const app = new Koa({ proxy: config.trustProxy });
@@ -40,6 +41,7 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(errorBoundary());
   app.use(apiNotFound());
+  app.use(consoleNotFound());
   app.use(
     protectedResourceMetadata({
       resource: apiResource(config.issuer),
@@ -49,12 +51,15 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
     }),
   );
   const apiDeps = { config, db: stores.db, provider: oidc.provider, publisher: oidc.publisher };
+  const loginLimiter = createLoginLimiter(stores.redis);
+  const sessions = consoleSessions(stores.redis, config.secretKey);
   const routers = [
     adminApi(apiDeps, oidc.publicJwks, revocation),
     apiKeyIntrospectionRoutes(oidc.provider, stores.db),
     healthRoutes(stores),
     assetRoutes(config.issuer),
-    interactionRoutes({ config, stores, provider: oidc.provider, loginLimiter: createLoginLimiter(stores.redis) }),
+    interactionRoutes({ config, stores, provider: oidc.provider, loginLimiter }),
+    consoleRoutes({ api: apiDeps, sessions, loginLimiter }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   app.use(publicEndpointCors());

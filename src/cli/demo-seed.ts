@@ -6,7 +6,7 @@ import { registerOrgClient } from '../oidc/clients.js';
 import { createOrganization, listUserOrganizations } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
 import { localDataDir } from '../stores/local/index.js';
-import { findUserByEmail, signUp } from '../users/service.js';
+import { findUserByEmail, setPlatformAdmin, signUp } from '../users/service.js';
 
 export interface DemoAccount {
   email: string;
@@ -41,6 +41,7 @@ export async function seedDemo(db: Db, provider: Provider): Promise<DemoAccount>
     if (user) throw new Error(`the demo user exists but its password was lost; delete .data/ferretdb to reseed`);
     user = await signUp(db, { email: DEMO_EMAIL, password, name: 'Demo Person' });
   }
+  if (!user.platformAdmin) user = await setPlatformAdmin(db, DEMO_EMAIL, true);
   const orgs = await listUserOrganizations(db, user._id);
   const company =
     orgs.find((o) => o.organization.name === COMPANY)?.organization ??

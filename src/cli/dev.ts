@@ -29,6 +29,7 @@ export function registerDevCommand(program: Command): void {
           [
             '',
             `Orgauth is running: open ${config.issuer}`,
+            `  console: ${config.issuer}/console (the demo person is a platform admin)`,
             `  demo sign-in: ${demo.email} / ${demo.password}`,
             `  organizations: personal ${demo.personalOrgId}, Acme Inc ${demo.companyOrgId}`,
             `  demo OAuth client (public, PKCE): ${demo.clientId}, redirect ${demo.redirectUri} (any port)`,

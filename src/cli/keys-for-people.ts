@@ -3,7 +3,7 @@ import { createPlatformKey } from '../apikeys/platform-keys.js';
 import { createApiKey } from '../apikeys/service.js';
 import { NotFoundError } from '../errors.js';
 import { getOrganization } from '../orgs/service.js';
-import { findUserByEmail } from '../users/service.js';
+import { findUserByEmail, setPlatformAdmin } from '../users/service.js';
 import { jsonAction, withStores } from './context.js';
 
 const list = (value: string) => value.split(/[\s,]+/).filter(Boolean);
@@ -35,13 +35,31 @@ export function registerApiKeyCommands(program: Command): void {
       ),
     );
 
-  program
-    .command('platform')
-    .description('operators of this deployment')
+  const platform = program.command('platform').description('operators of this deployment');
+  platform
     .command('key')
     .description('platform keys for the cross-organization admin API routes')
     .command('create')
     .description('create a platform key (shown once, stored hashed)')
     .requiredOption('--name <name>', 'who or what uses the key')
     .action(jsonAction(async (opts: { name: string }) => withStores(({ db }) => createPlatformKey(db, opts.name))));
+
+  const admin = platform.command('admin').description('people who see the platform pages of the console');
+  for (const [verb, on] of [
+    ['add', true],
+    ['remove', false],
+  ] as const) {
+    admin
+      .command(verb)
+      .description(on ? 'make a person a platform admin' : 'take platform admin away from a person')
+      .requiredOption('--email <email>', 'the person’s email')
+      .action(
+        jsonAction(async (opts: { email: string }) =>
+          withStores(async ({ db }) => {
+            const user = await setPlatformAdmin(db, opts.email, on);
+            return { id: user._id, email: user.email, platformAdmin: user.platformAdmin === true };
+          }),
+        ),
+      );
+  }
 }

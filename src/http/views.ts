@@ -11,11 +11,12 @@ const eta = new Eta({ views: join(repoRoot, 'views'), cache: true, autoEscape: t
  * Pages load nothing but our stylesheet. `formAction` widens form-action for pages whose form
  * submission ends in a redirect to a client (browsers check form-action along the redirect chain).
  */
-function pageCsp(formAction: unknown): string {
+function pageCsp(formAction: unknown, scripts: boolean): string {
   const action = typeof formAction === 'string' && formAction ? formAction : "'self'";
   return [
     "default-src 'none'",
     "style-src 'self'",
+    ...(scripts ? ["script-src 'self'", "connect-src 'self'"] : []),
     "img-src 'self' data:",
     `form-action ${action}`,
     "frame-ancestors 'none'",
@@ -28,7 +29,7 @@ export function renderPage(ctx: Context, template: string, data: Record<string, 
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
-  ctx.set('Content-Security-Policy', pageCsp(ctx.state.formAction));
+  ctx.set('Content-Security-Policy', pageCsp(ctx.state.formAction, ctx.state.pageScripts === true));
   ctx.body = eta.render(template, data);
 }
 
@@ -48,15 +49,19 @@ export function wantsHtml(ctx: Context): boolean {
   return ctx.accepts('json', 'html') === 'html';
 }
 
-/** The stylesheet of every page, served from memory, and the home page. */
+/** The stylesheet and script of every page, served from memory, and the home page. */
 export function assetRoutes(issuer: string): Router {
   const css = readFileSync(join(repoRoot, 'public', 'orgauth.css'));
   const router = new Router();
-  router.get('/assets/orgauth.css', (ctx) => {
-    ctx.type = 'text/css';
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = css;
-  });
+  const js = readFileSync(join(repoRoot, 'public', 'console.js'));
+  const asset = (path: string, type: string, body: Buffer) =>
+    router.get(path, (ctx) => {
+      ctx.type = type;
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      ctx.body = body;
+    });
+  asset('/assets/orgauth.css', 'text/css', css);
+  asset('/assets/console.js', 'application/javascript', js);
   router.get('/', (ctx) => renderPage(ctx, 'home', { title: 'Orgauth', issuer }));
   return router;
 }

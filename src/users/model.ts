@@ -9,6 +9,8 @@ export const userSchema = new Schema(
     name: { type: String, default: '' },
     passwordHash: { type: String, required: true },
     personalOrgId: { type: String, required: true },
+    /** Operators of the deployment: the platform pages of the console (organizations, teams). */
+    platformAdmin: { type: Boolean, default: false },
     createdAt: { type: Date, required: true },
   },
   { collection: 'users', versionKey: false },

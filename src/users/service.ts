@@ -1,4 +1,5 @@
-import { ConflictError } from '../errors.js';
+import { z } from 'zod';
+import { ConflictError, InvalidError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { createPersonalOrganization } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
@@ -6,7 +7,7 @@ import { isDuplicateKeyError } from '../stores/db.js';
 import { parseInput } from '../validation.js';
 import type { UserDoc } from './model.js';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password.js';
-import { emailKey, type SignUpInput, signUpSchema } from './schema.js';
+import { emailKey, nameSchema, passwordSchema, type SignUpInput, signUpSchema } from './schema.js';
 
 export type User = Omit<UserDoc, 'passwordHash'> & { _id: string };
 
@@ -38,6 +39,7 @@ export async function signUp(db: Db, input: SignUpInput): Promise<User> {
     name: name ?? '',
     passwordHash,
     personalOrgId: personalOrg._id,
+    platformAdmin: false,
     createdAt: now,
   };
   try {
@@ -88,4 +90,32 @@ export async function authenticate(db: Db, email: string, password: string): Pro
     return null;
   }
   return (await verifyPassword(user.passwordHash, password)) ? present(user) : null;
+}
+
+/** Updates a person's display name. */
+export async function renameUser(db: Db, userId: string, name: string): Promise<User> {
+  const parsed = parseInput(z.object({ name: nameSchema }), { name });
+  const user = await db.users.findByIdAndUpdate(userId, { $set: { name: parsed.name } }, { new: true }).lean();
+  if (!user) throw new NotFoundError('no such person');
+  return present(user);
+}
+
+/** Changes a password after checking the current one. */
+export async function changePassword(db: Db, userId: string, current: string, next: string): Promise<void> {
+  const parsed = parseInput(z.object({ newPassword: passwordSchema }), { newPassword: next });
+  const user = await db.users.findById(userId).lean();
+  if (!user) throw new NotFoundError('no such person');
+  if (!(await verifyPassword(user.passwordHash, current))) {
+    throw new InvalidError('the current password is not correct', { currentPassword: 'is not correct' });
+  }
+  await db.users.updateOne({ _id: userId }, { $set: { passwordHash: await hashPassword(parsed.newPassword) } });
+}
+
+/** Makes a person an operator of the deployment (or takes it back). */
+export async function setPlatformAdmin(db: Db, email: string, platformAdmin: boolean): Promise<User> {
+  const found = await findUserByEmail(db, email);
+  if (!found) throw new NotFoundError(`no account with the email ${email}`);
+  const user = await db.users.findByIdAndUpdate(found._id, { $set: { platformAdmin } }, { new: true }).lean();
+  if (!user) throw new NotFoundError(`no account with the email ${email}`);
+  return present(user);
 }

@@ -58,4 +58,16 @@ describe('orgauth apikey create / platform key create', () => {
     const organizations = await apiClient(server.url, key.key)('GET', '/orgs');
     expect(organizations.status).toBe(200);
   });
+
+  it('makes a person a platform admin of the console, and takes it back', async () => {
+    const email = uniqueEmail('operator');
+    await runCli(['user', 'create', '--email', email, '--password', 'hunter2hunter2'], env);
+    const added = await runCli(['platform', 'admin', 'add', '--email', email.toUpperCase()], env);
+    expect(added.json()).toMatchObject({ id: expect.stringMatching(/^usr_/), email, platformAdmin: true });
+    const removed = await runCli(['platform', 'admin', 'remove', '--email', email], env);
+    expect(removed.json()).toMatchObject({ email, platformAdmin: false });
+    const unknown = await runCli(['platform', 'admin', 'add', '--email', uniqueEmail('nobody')], env);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/^orgauth: no account with the email /);
+  });
 });

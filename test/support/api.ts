@@ -1,6 +1,8 @@
+import { expect } from 'vitest';
 import { createPlatformKey } from '../../src/apikeys/platform-keys.js';
 import { createApiKey } from '../../src/apikeys/service.js';
 import type { Db } from '../../src/stores/db.js';
+import type { Page } from '../../src/stores/pagination.js';
 import { addMemberAs, createOrg, createUser } from './factories.js';
 
 export interface ApiAnswer<T = Record<string, unknown>> {
@@ -57,4 +59,33 @@ export async function orgWithRoles(db: Db, baseUrl: string, name = 'Acme') {
 export async function platformClient(db: Db, baseUrl: string) {
   const { key } = await createPlatformKey(db, 'tests');
   return apiClient(baseUrl, key);
+}
+
+/** Follows `nextCursor` to the end, checking each page's size; returns every item in order. */
+export async function everyPage<T>(call: ApiCall, path: string, limit: number): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  for (let pages = 0; pages < 1000; pages++) {
+    const separator = path.includes('?') ? '&' : '?';
+    const answer: ApiAnswer<Page<T>> = await call<Page<T>>(
+      'GET',
+      `${path}${separator}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.items.length).toBeLessThanOrEqual(limit);
+    items.push(...answer.body.items);
+    if (answer.body.nextCursor === null) return items;
+    expect(answer.body.items).toHaveLength(limit);
+    cursor = answer.body.nextCursor;
+  }
+  throw new Error(`${path} never reached its last page`);
+}
+
+/** The organization's audit log as "action targetId" lines, newest first. */
+export async function auditActions(call: ApiCall, orgId: string) {
+  const answer = await call<Page<{ action: string; target: { type: string; id: string } }>>(
+    'GET',
+    `/orgs/${orgId}/audit?limit=100`,
+  );
+  return answer.body.items.map((e) => `${e.action} ${e.target.id}`);
 }

@@ -4,13 +4,13 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors, type InteractionResults } from 'oidc-provider';
 import type { Config } from '../../config.js';
+import { csrfToken, isValidCsrfToken } from '../../http/csrf.js';
 import { renderErrorPage, renderPage } from '../../http/views.js';
 import { appRefusal } from '../../orgs/approvals.js';
 import type { Stores } from '../../stores/index.js';
 import { emailSchema } from '../../users/schema.js';
 import { authenticate, findUserById } from '../../users/service.js';
 import { isStoreOutage } from '../store-outage.js';
-import { csrfToken, isValidCsrfToken } from './csrf.js';
 import type { LoginLimiter } from './login-limiter.js';
 import { type ConsentDetails, eligibleOrganizations, issueOrgBoundGrant } from './org-choice.js';
 import { describeScopes } from './scope-words.js';
@@ -63,7 +63,7 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
       {
         title: 'Sign in',
         uid: details.uid,
-        csrf: csrfToken(config.secretKey, details.uid),
+        csrf: csrfToken(config.secretKey, `interaction:${details.uid}`),
         clientName: client?.clientName,
         ...extra,
       },
@@ -127,7 +127,7 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
       {
         title: `Authorize ${client.clientName ?? client.clientId}`,
         uid: details.uid,
-        csrf: csrfToken(config.secretKey, details.uid),
+        csrf: csrfToken(config.secretKey, `interaction:${details.uid}`),
         clientName: client.clientName ?? client.clientId,
         thirdParty: client.metadata().first_party !== true,
         email: user?.email ?? '',
@@ -152,7 +152,10 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
   const postedDetails = async (ctx: Context, promptName?: string) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    if (details.uid !== ctx.params.uid || !isValidCsrfToken(config.secretKey, details.uid, body.csrf)) {
+    if (
+      details.uid !== ctx.params.uid ||
+      !isValidCsrfToken(config.secretKey, `interaction:${details.uid}`, body.csrf)
+    ) {
       throw new CsrfError();
     }
     if (promptName && details.prompt.name !== promptName) throw new errors.SessionNotFound('interaction moved on');

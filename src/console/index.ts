@@ -1,0 +1,127 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import { DomainError } from '../errors.js';
+import { renderErrorPage } from '../http/views.js';
+import { isStoreOutage } from '../oidc/store-outage.js';
+import { listUserOrganizations } from '../orgs/service.js';
+import { findUserById } from '../users/service.js';
+import type { ConsoleDeps, ConsoleState } from './context.js';
+import { requireUser } from './guards.js';
+import { standingIn } from './invoke.js';
+import { apiKeyPages } from './routes/api-keys.js';
+import { appPages } from './routes/apps.js';
+import { auditPages } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
+import { invitationPages } from './routes/invitations.js';
+import { memberPages } from './routes/members.js';
+import { accountOrgRoutes } from './routes/organizations.js';
+import { platformPages } from './routes/platform.js';
+import { teamPages } from './routes/teams.js';
+import { transactionPages } from './routes/transactions.js';
+
+export type { ConsoleDeps } from './context.js';
+export { consoleSessions } from './session.js';
+
+const form = bodyParser({ enableTypes: ['form'], formLimit: '32kb', encoding: 'utf-8' });
+
+/** Domain errors outside a form (an unknown organization, a refused page) as readable pages. */
+async function consoleErrors(ctx: Context, next: Next) {
+  try {
+    await next();
+  } catch (error) {
+    if (isStoreOutage(error)) {
+      ctx.set('Retry-After', '5');
+      return renderErrorPage(ctx, {
+        status: 503,
+        heading: 'The console is temporarily unavailable',
+        message: 'Orgauth cannot reach one of its stores right now. Please try again in a moment.',
+      });
+    }
+    if (!(error instanceof DomainError)) throw error;
+    renderErrorPage(ctx, {
+      status: error.status,
+      heading: error.status === 404 ? 'Not found' : error.status === 403 ? 'Not allowed' : 'That did not work',
+      message: error.status === 404 ? 'This page does not exist, or it is not yours to see.' : error.message,
+      hint: 'Go back to the console and try again.',
+    });
+  }
+}
+
+export function consoleRoutes(deps: ConsoleDeps): Router {
+  const { db } = deps.api;
+  const router = new Router({ prefix: '/console' });
+
+  router.use(consoleErrors);
+  router.use(async (ctx, next) => {
+    let session = await deps.sessions.current(ctx);
+    const user = session ? await findUserById(db, session.userId) : null;
+    if (session && !user) {
+      await deps.sessions.end(ctx, session);
+      session = undefined;
+    }
+    const state: ConsoleState = {
+      session,
+      user: user ?? undefined,
+      csrf: deps.sessions.csrfFor(ctx, session),
+      memberships: user ? await listUserOrganizations(db, user._id) : [],
+    };
+    ctx.state.console = state;
+    if (session && ctx.method === 'GET') {
+      const flash = await deps.sessions.takeFlash(session);
+      ctx.state.flash = flash?.message;
+      ctx.state.reveal = flash?.reveal ?? {};
+    }
+    return next();
+  });
+  router.use(form);
+  router.use(async (ctx, next) => {
+    if (ctx.method !== 'POST') return next();
+    const token = (ctx.request.body as Record<string, unknown> | undefined)?.csrf;
+    if (deps.sessions.checkCsrf(ctx, (ctx.state.console as ConsoleState).session, token)) return next();
+    renderErrorPage(ctx, {
+      status: 403,
+      heading: 'This form has expired',
+      message: 'The form was not sent from an Orgauth page, or the page is too old.',
+      hint: 'Reload the page and try again.',
+    });
+  });
+
+  // Organization pages: the organization must exist and be the person's (or they operate the platform).
+  router.param('orgId', async (orgId, ctx, next) => {
+    const state = ctx.state.console as ConsoleState;
+    if (!state.user) return requireUser(ctx, next);
+    const { organization, standing } = await standingIn(deps.api, state.user, orgId);
+    const isMember = state.memberships.some((m) => m.organization._id === orgId);
+    if (isMember && state.session) await deps.sessions.setActiveOrg(state.session, orgId);
+    state.org = { id: orgId, name: organization.name, personal: organization.personal, standing };
+    return next();
+  });
+
+  authRoutes(router, deps);
+  accountOrgRoutes(router, deps);
+  memberPages(router, deps);
+  teamPages(router, deps);
+  apiKeyPages(router, deps);
+  appPages(router, deps);
+  transactionPages(router, deps);
+  auditPages(router, deps);
+  platformPages(router, deps);
+  invitationPages(router, deps);
+  return router;
+}
+
+/** Unknown paths under /console get a page, not oidc-provider's answer. */
+export function consoleNotFound() {
+  return async (ctx: Context, next: Next) => {
+    await next();
+    if (ctx.status === 404 && ctx.body === undefined && /^\/console(?:\/|$)/.test(ctx.path)) {
+      renderErrorPage(ctx, {
+        status: 404,
+        heading: 'Not found',
+        message: 'This page does not exist.',
+        hint: 'Go back to the console.',
+      });
+    }
+  };
+}

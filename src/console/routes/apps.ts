@@ -1,0 +1,162 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import type { approvalSchema, clientSchema, organizationSchema } from '../../api/schemas.js';
+import { can } from '../../orgs/policy.js';
+import type { Page } from '../../stores/pagination.js';
+import { attempt, type ConsoleDeps, call, type Failure, field, show, stateOf } from '../context.js';
+import { done } from './auth.js';
+
+type Client = z.output<typeof clientSchema>;
+type Approval = z.output<typeof approvalSchema>;
+type Organization = z.output<typeof organizationSchema>;
+
+const lines = (value: string) =>
+  value
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+/** Apps tab: the organization's OAuth clients, which third-party apps it allows, and its connected apps. */
+export function appPages(router: Router, deps: ConsoleDeps): void {
+  const appsPage = async (ctx: Context, extra: { failure?: Failure } = {}) => {
+    const orgId = ctx.params.orgId ?? '';
+    const standing = stateOf(ctx).org?.standing ?? 'member';
+    const admin = can(standing, 'clients.manage');
+    const params = { orgId };
+    const [connected, clients, approvals, organization, members] = await Promise.all([
+      call<Page<unknown>>(ctx, deps, 'listConnectedApps', { params, query: { limit: '100' } }),
+      admin ? call<Page<Client>>(ctx, deps, 'listClients', { params, query: { limit: '100' } }) : undefined,
+      admin
+        ? call<Page<Approval>>(ctx, deps, 'listApprovals', {
+            params: { orgId, kind: 'client' },
+            query: { limit: '100' },
+          })
+        : undefined,
+      call<Organization>(ctx, deps, 'getOrganization', { params }),
+      call<Page<{ userId: string; email: string }>>(ctx, deps, 'listMembers', { params, query: { limit: '100' } }),
+    ]);
+    const emails = new Map(members.items.map((m) => [m.userId, m.email]));
+    show(ctx, 'org-apps', {
+      title: `Apps · ${stateOf(ctx).org?.name}`,
+      tab: 'apps',
+      admin,
+      connected: connected.items,
+      clients: clients?.items ?? [],
+      approvals: approvals?.items ?? [],
+      who: (userId: string) => emails.get(userId) ?? userId,
+      organization,
+      ...extra,
+    });
+  };
+  const back = (orgId: string) => `/console/orgs/${orgId}/apps`;
+
+  router.get('/orgs/:orgId/apps', async (ctx) => appsPage(ctx));
+
+  router.post('/orgs/:orgId/apps/clients', async (ctx) => {
+    const orgId = ctx.params.orgId ?? '';
+    let created: Client | undefined;
+    const failure = await attempt(ctx, 'client', async () => {
+      const machine = field(ctx, 'machine') === 'on';
+      created = await call<Client>(ctx, deps, 'registerClient', {
+        params: { orgId },
+        body: {
+          name: field(ctx, 'name'),
+          redirectUris: lines(field(ctx, 'redirectUris')),
+          public: field(ctx, 'type') === 'public',
+          grantTypes: machine ? ['client_credentials'] : ['authorization_code', 'refresh_token'],
+          ...(field(ctx, 'scope') ? { scope: field(ctx, 'scope') } : {}),
+        },
+      });
+    });
+    if (failure || !created) return appsPage(ctx, { failure });
+    await done(ctx, deps, `Client “${created.name}” was registered.`, back(orgId), {
+      clientId: created.clientId,
+      ...(created.clientSecret ? { clientSecret: created.clientSecret } : {}),
+    });
+  });
+
+  const clientPage = async (ctx: Context, extra: { failure?: Failure } = {}) => {
+    const { orgId = '', clientId = '' } = ctx.params;
+    const client = await call<Client>(ctx, deps, 'getClient', { params: { orgId, clientId } });
+    show(ctx, 'org-client', { title: `${client.name ?? client.clientId} · Apps`, tab: 'apps', client, ...extra });
+  };
+  const clientBack = (orgId: string, clientId: string) => `${back(orgId)}/clients/${encodeURIComponent(clientId)}`;
+
+  router.get('/orgs/:orgId/apps/clients/:clientId', async (ctx) => clientPage(ctx));
+
+  router.post('/orgs/:orgId/apps/clients/:clientId', async (ctx) => {
+    const { orgId = '', clientId = '' } = ctx.params;
+    const failure = await attempt(ctx, 'client', async () => {
+      await call(ctx, deps, 'updateClient', {
+        params: { orgId, clientId },
+        body: { name: field(ctx, 'name'), redirectUris: lines(field(ctx, 'redirectUris')) },
+      });
+    });
+    if (failure) return clientPage(ctx, { failure });
+    await done(ctx, deps, 'The client was saved.', clientBack(orgId, clientId));
+  });
+
+  router.post('/orgs/:orgId/apps/clients/:clientId/secret', async (ctx) => {
+    const { orgId = '', clientId = '' } = ctx.params;
+    let secret: string | undefined;
+    const failure = await attempt(ctx, 'secret', async () => {
+      secret = (await call<Client>(ctx, deps, 'rotateClientSecret', { params: { orgId, clientId } })).clientSecret;
+    });
+    if (failure || !secret) return clientPage(ctx, { failure });
+    await done(ctx, deps, 'A new secret was issued; the previous one stopped working.', clientBack(orgId, clientId), {
+      clientSecret: secret,
+    });
+  });
+
+  router.post('/orgs/:orgId/apps/clients/:clientId/delete', async (ctx) => {
+    const { orgId = '', clientId = '' } = ctx.params;
+    const failure = await attempt(ctx, 'delete', async () => {
+      await call(ctx, deps, 'deleteClient', { params: { orgId, clientId } });
+    });
+    if (failure) return clientPage(ctx, { failure });
+    await done(ctx, deps, 'The client was deleted; its tokens stopped working.', back(orgId));
+  });
+
+  router.post('/orgs/:orgId/apps/policy', async (ctx) => {
+    const orgId = ctx.params.orgId ?? '';
+    const failure = await attempt(ctx, 'policy', async () => {
+      await call(ctx, deps, 'setAppPolicy', {
+        params: { orgId },
+        body: { clientPolicy: field(ctx, 'clientPolicy'), resourcePolicy: field(ctx, 'resourcePolicy') },
+      });
+    });
+    if (failure) return appsPage(ctx, { failure });
+    await done(ctx, deps, 'The app policy was saved.', back(orgId));
+  });
+
+  router.post('/orgs/:orgId/apps/approvals', async (ctx) => {
+    const orgId = ctx.params.orgId ?? '';
+    const failure = await attempt(ctx, 'approve', async () => {
+      await call(ctx, deps, 'approve', { params: { orgId, kind: 'client' }, body: { ref: field(ctx, 'ref').trim() } });
+    });
+    if (failure) return appsPage(ctx, { failure });
+    await done(ctx, deps, 'The app was approved for this organization.', back(orgId));
+  });
+
+  router.post('/orgs/:orgId/apps/approvals/withdraw', async (ctx) => {
+    const orgId = ctx.params.orgId ?? '';
+    const failure = await attempt(ctx, 'approvals', async () => {
+      await call(ctx, deps, 'withdrawApproval', {
+        params: { orgId, kind: 'client' },
+        query: { ref: field(ctx, 'ref') },
+      });
+    });
+    if (failure) return appsPage(ctx, { failure });
+    await done(ctx, deps, 'The approval was withdrawn.', back(orgId));
+  });
+
+  router.post('/orgs/:orgId/apps/connected/:grantId/revoke', async (ctx) => {
+    const { orgId = '', grantId = '' } = ctx.params;
+    const failure = await attempt(ctx, 'connected', async () => {
+      await call(ctx, deps, 'revokeConnectedApp', { params: { orgId, grantId } });
+    });
+    if (failure) return appsPage(ctx, { failure });
+    await done(ctx, deps, 'The app was disconnected; its tokens stopped working.', back(orgId));
+  });
+}

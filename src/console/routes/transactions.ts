@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { authorize, can } from '../../orgs/policy.js';
+import type { Page } from '../../stores/pagination.js';
+import { attempt, type ConsoleDeps, call, type Failure, field, show, stateOf } from '../context.js';
+import { done } from './auth.js';
+
+interface Entry {
+  id: string;
+  kind: 'credit' | 'debit';
+  amount: number;
+  balanceAfter: number;
+  description: string;
+  at: string;
+  actor: { type: string; id: string };
+  attribution: { userId: string | null; keyId: string | null; clientId: string | null };
+}
+interface Usage {
+  total: number;
+  byMember: Array<{ id: string; amount: number }>;
+  byKey: Array<{ id: string; amount: number }>;
+  byClient: Array<{ id: string; amount: number }>;
+}
+interface Member {
+  userId: string;
+  email: string;
+}
+
+const FILTERS = ['kind', 'userId', 'keyId', 'clientId', 'from', 'to'] as const;
+
+/** The filters of the log from the page's query string; dates (yyyy-mm-dd) are whole days, UTC. */
+function filtersOf(ctx: Context): Record<string, string> {
+  const filters: Record<string, string> = {};
+  for (const name of FILTERS) {
+    const value = ctx.query[name];
+    if (typeof value === 'string' && value.trim()) filters[name] = value.trim().slice(0, 200);
+  }
+  return filters;
+}
+function asQuery(filters: Record<string, string>) {
+  const query: Record<string, string> = { ...filters };
+  if (query.from && /^\d{4}-\d{2}-\d{2}$/.test(query.from)) query.from = `${query.from}T00:00:00Z`;
+  if (query.to && /^\d{4}-\d{2}-\d{2}$/.test(query.to)) {
+    query.to = new Date(Date.parse(`${query.to}T00:00:00Z`) + 86_400_000).toISOString();
+  }
+  return query;
+}
+
+/** Transactions tab: the balance; adding and deducting credits; the log with filters; usage. */
+export function transactionPages(router: Router, deps: ConsoleDeps): void {
+  const transactionsPage = async (ctx: Context, failure?: Failure) => {
+    const orgId = ctx.params.orgId ?? '';
+    const standing = stateOf(ctx).org?.standing ?? 'member';
+    const mayLog = can(standing, 'credits.log');
+    const filters = mayLog ? filtersOf(ctx) : {};
+    const query = asQuery(filters);
+    const period = { ...(query.from ? { from: query.from } : {}), ...(query.to ? { to: query.to } : {}) };
+    const cursor = typeof ctx.query.cursor === 'string' ? { cursor: ctx.query.cursor } : {};
+    let filterFailure: Failure | undefined;
+    const [credits, log, usage, members] = await Promise.all([
+      call<{ balance: number; overdraftLimit: number }>(ctx, deps, 'getCredits', { params: { orgId } }),
+      mayLog
+        ? call<Page<Entry>>(ctx, deps, 'listCreditTransactions', {
+            params: { orgId },
+            query: { ...query, ...cursor, limit: '25' },
+          }).catch(async (error) => {
+            filterFailure = await attempt(ctx, 'filters', () => Promise.reject(error));
+            return { items: [], nextCursor: null } as Page<Entry>;
+          })
+        : undefined,
+      mayLog
+        ? call<Usage>(ctx, deps, 'getCreditUsage', { params: { orgId }, query: period }).catch(() => undefined)
+        : undefined,
+      mayLog ? call<Page<Member>>(ctx, deps, 'listMembers', { params: { orgId }, query: { limit: '100' } }) : undefined,
+    ]);
+    const emails = new Map((members?.items ?? []).map((m) => [m.userId, m.email]));
+    const nextQuery = log?.nextCursor ? new URLSearchParams({ ...filters, cursor: log.nextCursor }).toString() : '';
+    show(ctx, 'org-transactions', {
+      title: `Transactions · ${stateOf(ctx).org?.name}`,
+      tab: 'transactions',
+      credits,
+      log,
+      usage,
+      members: members?.items ?? [],
+      who: (userId: string | null) => (userId ? (emails.get(userId) ?? userId) : ''),
+      filters,
+      nextQuery,
+      mayChange: can(standing, 'credits.add'),
+      idempotencyKey: randomUUID(),
+      failure: failure ?? filterFailure,
+    });
+  };
+
+  router.get('/orgs/:orgId/transactions', async (ctx) => transactionsPage(ctx));
+
+  for (const [path, operationId, message] of [
+    ['add', 'addCredits', 'Credits were added.'],
+    ['deduct', 'debitCredits', 'Credits were deducted.'],
+  ] as const) {
+    router.post(`/orgs/:orgId/transactions/${path}`, async (ctx) => {
+      const orgId = ctx.params.orgId ?? '';
+      const failure = await attempt(ctx, path, async () => {
+        // A manual deduction is an adjustment, for those who may add credits too.
+        authorize(stateOf(ctx).org?.standing ?? 'member', 'credits.add');
+        const amount = field(ctx, 'amount').trim();
+        await call(ctx, deps, operationId, {
+          params: { orgId },
+          body: { amount: /^-?\d+$/.test(amount) ? Number(amount) : amount, description: field(ctx, 'description') },
+          // One key per rendered form: submitting it twice changes the balance once.
+          headers: { 'idempotency-key': field(ctx, 'idempotencyKey') || randomUUID() },
+        });
+      });
+      if (failure) return transactionsPage(ctx, failure);
+      await done(ctx, deps, message, `/console/orgs/${orgId}/transactions`);
+    });
+  }
+}
