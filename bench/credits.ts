@@ -34,6 +34,9 @@ const env = {
   REDIS_KEY_PREFIX: `bench-credits-${Date.now()}:`,
   SECRET_KEY: 'bench-secret-key-that-is-long-enough-000000',
   LOG_LEVEL: 'silent',
+  // The benchmark measures the server, not its abuse limits.
+  TOKEN_RATE_LIMIT: '1000000000',
+  API_RATE_LIMIT: '1000000000',
 };
 const stores = await openStores(loadConfig(env));
 const server = fork(join(repoRoot, 'dist', 'main.js'), [], { env: { ...process.env, ...env }, stdio: 'ignore' });

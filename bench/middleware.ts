@@ -37,6 +37,9 @@ const config = loadConfig({
   REDIS_KEY_PREFIX: `bench-${Date.now()}:`,
   SECRET_KEY: 'bench-secret-key-that-is-long-enough-000000',
   LOG_LEVEL: 'silent',
+  // The benchmark measures the server, not its abuse limits.
+  TOKEN_RATE_LIMIT: '1000000000',
+  API_RATE_LIMIT: '1000000000',
 });
 const logger = createLogger(config);
 const stores = await openStores(config, logger);

@@ -2,7 +2,7 @@ import Koa from 'koa';
 import helmet from 'koa-helmet';
 import mount from 'koa-mount';
 import type { Logger } from 'pino';
-import { API_SCOPE, adminApi, apiNotFound, apiResource } from './api/index.js';
+import { API_SCOPE, adminApi, apiNotFound, apiRateLimit, apiResource } from './api/index.js';
 import { apiKeyIntrospectionRoutes } from './apikeys/introspection.js';
 import type { Config } from './config.js';
 import { consoleNotFound, consoleRoutes, consoleSessions } from './console/index.js';
@@ -10,7 +10,7 @@ import { errorBoundary } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { requestContext } from './http/request-context.js';
 import { assetRoutes } from './http/views.js';
-import { hashPresentedClientSecrets } from './oidc/hashed-client-secrets.js';
+import { hashPresentedClientSecrets, tokenEndpointRateLimit } from './oidc/hashed-client-secrets.js';
 import type { Oidc } from './oidc/index.js';
 import { createLoginLimiter } from './oidc/interactions/login-limiter.js';
 import { interactionRoutes } from './oidc/interactions/routes.js';
@@ -41,6 +41,7 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(errorBoundary());
   app.use(apiNotFound());
+  app.use(apiRateLimit(stores.redis, config.apiRateLimit));
   app.use(consoleNotFound());
   app.use(
     protectedResourceMetadata({
@@ -51,7 +52,10 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
     }),
   );
   const apiDeps = { config, db: stores.db, provider: oidc.provider, publisher: oidc.publisher };
-  const loginLimiter = createLoginLimiter(stores.redis);
+  const loginLimiter = createLoginLimiter(stores.redis, {
+    perAccount: config.loginMaxFailures,
+    perIp: config.loginMaxFailuresPerIp,
+  });
   const sessions = consoleSessions(stores.redis, config.secretKey);
   const routers = [
     adminApi(apiDeps, oidc.publicJwks, revocation),
@@ -66,6 +70,7 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
   app.use(discoveryAliases());
   if (config.registration !== 'off') app.use(registrationRateLimit(stores.redis, config.registrationRateLimit));
   app.use(hashPresentedClientSecrets());
+  app.use(tokenEndpointRateLimit(stores.redis, config.tokenRateLimit));
   app.use(mount(oidc.provider));
   return app;
 }

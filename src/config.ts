@@ -25,6 +25,10 @@ const EnvSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     REGISTRATION: z.enum(['open', 'token', 'off']).default('open'),
     REGISTRATION_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
+    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(100),
+    TOKEN_RATE_LIMIT: z.coerce.number().int().min(1).default(1200),
+    API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
     DEFAULT_RESOURCE: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((env, ctx) => {
@@ -51,6 +55,13 @@ export interface Config {
   registration: 'open' | 'token' | 'off';
   /** Registrations per IP per hour. */
   registrationRateLimit: number;
+  /** Failed sign-ins per (IP, account) before a 15-minute lockout, and per IP per hour. */
+  loginMaxFailures: number;
+  loginMaxFailuresPerIp: number;
+  /** Requests per client per minute at the endpoints that authenticate clients (/token, introspection, revocation). */
+  tokenRateLimit: number;
+  /** Admin API requests per credential (key or token) per minute. */
+  apiRateLimit: number;
   /** Resource assumed when a client names none (some MCP clients send no `resource`). */
   defaultResource: string | undefined;
 }
@@ -95,6 +106,10 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     registration: e.REGISTRATION,
     registrationRateLimit: e.REGISTRATION_RATE_LIMIT,
+    loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+    tokenRateLimit: e.TOKEN_RATE_LIMIT,
+    apiRateLimit: e.API_RATE_LIMIT,
     defaultResource: e.DEFAULT_RESOURCE,
   };
 }

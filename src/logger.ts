@@ -1,4 +1,4 @@
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import type { Config } from './config.js';
 
 /** Paths never written to logs, whatever a caller passes in. */
@@ -17,10 +17,12 @@ const REDACT = [
   'res.headers["set-cookie"]',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
+/** JSON lines on stdout, or on `destination` (tests read what a run logged). */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
+  const options = {
     level: config.logLevel,
     redact: { paths: REDACT, censor: '[redacted]' },
     base: { service: 'orgauth' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -1,4 +1,6 @@
+import type { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
+import { credentialKey, limitRequests, problemTooMany } from '../http/rate-limits.js';
 import type { RevocationFeed } from '../resource/revocation-feed.js';
 import { apiAuthenticator } from './caller.js';
 import type { ApiDeps } from './deps.js';
@@ -28,3 +30,18 @@ export function adminApi(deps: ApiDeps, publicJwks: JSONWebKeySet, revocation?: 
 
 export { API_SCOPE, apiResource } from './caller.js';
 export { apiNotFound } from './router.js';
+
+/** At most `perMinute` admin API requests per credential (counted by its hash), or per IP without one. */
+export function apiRateLimit(redis: Redis, perMinute: number) {
+  return limitRequests(redis, {
+    name: 'admin-api',
+    points: perMinute,
+    durationSeconds: 60,
+    keyOf: (ctx) => {
+      if (!ctx.path.startsWith('/api/v1/') || ctx.path === '/api/v1/openapi.json') return undefined;
+      const credential = /^Bearer +(\S+)/i.exec(ctx.get('authorization'))?.[1];
+      return credential ? `credential:${credentialKey(credential)}` : `ip:${ctx.ip}`;
+    },
+    refuse: problemTooMany('too many requests with this credential; retry after the time in Retry-After'),
+  });
+}

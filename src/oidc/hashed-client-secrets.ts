@@ -1,4 +1,6 @@
+import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
+import { limitRequests, oauthTooMany } from '../http/rate-limits.js';
 import { hashClientSecret } from './client-secret.js';
 
 /** oidc-provider endpoints that authenticate clients. */
@@ -20,6 +22,7 @@ export function hashPresentedClientSecrets() {
       const raw = await readBody(ctx);
       if (raw === undefined) return next();
       const params = new URLSearchParams(raw);
+      ctx.state.bodyClientId = params.get('client_id') ?? undefined;
       const secret = params.get('client_secret');
       if (secret) params.set('client_secret', hashClientSecret(secret));
       // oidc-provider reads an already-read body from request.body.
@@ -56,4 +59,37 @@ async function readBody(ctx: Context): Promise<string | undefined> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The client a request to a client-authenticating endpoint names: Basic header first, then the form. */
+export function presentedClientId(ctx: Context): string | undefined {
+  const authorization = ctx.get('authorization');
+  if (/^basic /i.test(authorization)) {
+    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) {
+      try {
+        return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  const fromBody = ctx.state.bodyClientId;
+  return typeof fromBody === 'string' && fromBody ? fromBody : undefined;
+}
+
+/** At most `perMinute` requests per client (or per IP when none is named) at the client-authenticating endpoints. */
+export function tokenEndpointRateLimit(redis: Redis, perMinute: number) {
+  return limitRequests(redis, {
+    name: 'client-auth',
+    points: perMinute,
+    durationSeconds: 60,
+    keyOf: (ctx) => {
+      if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)) return undefined;
+      const clientId = presentedClientId(ctx);
+      return clientId ? `client:${clientId.slice(0, 200)}` : `ip:${ctx.ip}`;
+    },
+    refuse: oauthTooMany('too many requests for this client; retry later'),
+  });
 }

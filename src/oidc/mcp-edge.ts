@@ -1,7 +1,7 @@
 import cors from '@koa/cors';
 import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { limitRequests, oauthTooMany } from '../http/rate-limits.js';
 
 const DISCOVERY = '/.well-known/openid-configuration';
 const RFC8414 = '/.well-known/oauth-authorization-server';
@@ -39,23 +39,11 @@ export function publicEndpointCors() {
 
 /** At most `perHour` dynamic registrations per IP, shared by every instance through Redis. */
 export function registrationRateLimit(redis: Redis, perHour: number) {
-  const limiter = new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: 'registration-ip',
+  return limitRequests(redis, {
+    name: 'registration-ip',
     points: perHour,
-    duration: 3600,
+    durationSeconds: 3600,
+    keyOf: (ctx) => (ctx.method === 'POST' && ctx.path === '/reg' ? ctx.ip : undefined),
+    refuse: oauthTooMany('too many client registrations from this address'),
   });
-  return async (ctx: Context, next: Next) => {
-    if (ctx.method !== 'POST' || ctx.path !== '/reg') return next();
-    try {
-      await limiter.consume(ctx.ip);
-    } catch (error) {
-      if (!(error instanceof RateLimiterRes)) throw error;
-      ctx.status = 429;
-      ctx.set('Retry-After', String(Math.ceil(error.msBeforeNext / 1000)));
-      ctx.body = { error: 'too_many_requests', error_description: 'too many client registrations from this address' };
-      return;
-    }
-    return next();
-  };
 }

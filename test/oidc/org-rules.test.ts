@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../support/browser.js';
 import { createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
+import { eventually } from '../support/harness.js';
 import {
   authorizeInBrowser,
   createClient,
@@ -208,5 +209,13 @@ describe('OAuth 2.1 rules', () => {
       error: 'invalid_grant',
     });
     expect((await client.tokenIntrospection(rp, second.access_token)).active).toBe(false);
+    // Both reuses of this file (the code used twice above, and this refresh token) are in the audit log.
+    const reuses = await eventually(async () => {
+      const found = await server.stores.db.auditEvents.find({ action: 'grant.revoked_on_reuse' }).lean();
+      if (found.length < 2) throw new Error('not every reuse is audited yet');
+      return found;
+    });
+    expect(reuses.map((e) => (e.data as { reused: string }).reused).sort()).toEqual(['code', 'refresh_token']);
+    expect(reuses.every((e) => e.actorType === 'client' && e.targetType === 'grant')).toBe(true);
   });
 });

@@ -76,3 +76,28 @@ export async function inspectPage(page: Page, name: string): Promise<void> {
   await expectAccessible(page);
   await screenshots(page, name);
 }
+
+/**
+ * Posts the console's sign-in form the way a browser does (visitor cookie, CSRF token, form body),
+ * without following the redirect; returns the answer and the cookies it set.
+ */
+export async function consoleSignIn(baseUrl: string, email: string, password: string) {
+  const page = await fetch(`${baseUrl}/console/signin`, { headers: { accept: 'text/html' } });
+  const cookie = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+  const answer = await fetch(`${baseUrl}/console/signin`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    body: new URLSearchParams({ csrf, email, password }).toString(),
+  });
+  return {
+    status: answer.status,
+    retryAfter: Number(answer.headers.get('retry-after') ?? 0),
+    cookies: answer.headers.getSetCookie(),
+    html: await answer.text(),
+  };
+}

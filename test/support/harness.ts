@@ -36,9 +36,12 @@ export async function openTestStores(config: Config = testConfig()): Promise<Sto
 }
 
 /** The real app on a free port, over this file's own stores. */
-export async function startTestServer(config: Config = testConfig()): Promise<RunningServer & { stores: Stores }> {
+export async function startTestServer(
+  config: Config = testConfig(),
+  logger = createLogger(config),
+): Promise<RunningServer & { stores: Stores }> {
   const stores = await openTestStores(config);
-  const running = await startServer(config, stores, createLogger(config));
+  const running = await startServer(config, stores, logger);
   return { ...running, stores };
 }
 

@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import type { Logger } from 'pino';
 import type { Page } from 'playwright-core';
 import type { Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -10,10 +11,10 @@ import { captureCallback } from './browser.js';
 import { startTestServer, testConfig } from './harness.js';
 
 /** A server whose issuer is its own loopback URL, as openid-client's discovery requires. */
-export async function startOidcServer(overrides: Record<string, string> = {}) {
+export async function startOidcServer(overrides: Record<string, string> = {}, logger?: Logger) {
   const port = overrides.PORT ?? String(await freePort());
   const config = testConfig({ PORT: port, ISSUER: `http://127.0.0.1:${port}`, ...overrides });
-  const server = await startTestServer(config);
+  const server = await startTestServer(config, logger);
   return { ...server, config, issuer: config.issuer };
 }
 

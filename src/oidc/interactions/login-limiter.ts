@@ -2,8 +2,9 @@ import type { Redis } from 'ioredis';
 import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
- * Brute-force protection of the sign-in form, in Redis so every instance shares it: a pair
- * (IP, account) is locked for 15 minutes after 5 failures; an IP after 100 failures in an hour.
+ * Brute-force protection of the sign-in forms, in Redis so every instance shares it. From the
+ * third failure of a pair (IP, account) each attempt must wait longer (1 s, 2 s, 4 s, …); after
+ * `perAccount` failures the pair is locked for 15 minutes, and an IP after `perIp` failures in an hour.
  */
 export interface LoginLimiter {
   /** Seconds to wait before another attempt, or 0. */
@@ -33,22 +34,35 @@ export function createLoginLimiter(redis: Redis, { perAccount = 5, perIp = 100 }
     blockDuration: 3600,
   });
   const accountKey = (ip: string, email: string) => `${ip}|${email.toLowerCase()}`;
+  const delayKey = (ip: string, email: string) => `login-delay:${accountKey(ip, email)}`;
   const waitOf = (res: RateLimiterRes | null, points: number) =>
     res && res.consumedPoints >= points ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0;
 
   return {
     async check(ip, email) {
-      const [account, address] = await Promise.all([byAccount.get(accountKey(ip, email)), byIp.get(ip)]);
-      return Math.max(waitOf(account, perAccount), waitOf(address, perIp));
+      const [account, address, delayMs] = await Promise.all([
+        byAccount.get(accountKey(ip, email)),
+        byIp.get(ip),
+        redis.pttl(delayKey(ip, email)),
+      ]);
+      const delay = delayMs > 0 ? Math.ceil(delayMs / 1000) : 0;
+      return Math.max(waitOf(account, perAccount), waitOf(address, perIp), delay);
     },
     async fail(ip, email) {
-      await Promise.all([
-        byAccount.consume(accountKey(ip, email)).catch(overLimitIsFine),
+      const [account] = await Promise.all([
+        byAccount.consume(accountKey(ip, email)).catch((reason: unknown) => {
+          overLimitIsFine(reason);
+          return reason as RateLimiterRes;
+        }),
         byIp.consume(ip).catch(overLimitIsFine),
       ]);
+      const failures = account.consumedPoints;
+      if (failures >= 3 && failures < perAccount) {
+        await redis.set(delayKey(ip, email), '1', 'PX', 1000 * 2 ** (failures - 3));
+      }
     },
     async succeed(ip, email) {
-      await byAccount.delete(accountKey(ip, email));
+      await Promise.all([byAccount.delete(accountKey(ip, email)), redis.del(delayKey(ip, email))]);
     },
   };
 }
