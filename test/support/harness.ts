@@ -22,6 +22,9 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     REDIS_KEY_PREFIX: redisPrefix,
     SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',
     LOG_LEVEL: 'silent',
+    // Load tests send thousands of requests with one credential; test/hardening/rate-limits.test.ts sets its own.
+    TOKEN_RATE_LIMIT: '1000000',
+    API_RATE_LIMIT: '1000000',
     ...overrides,
   };
 }
