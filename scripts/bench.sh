@@ -8,3 +8,4 @@ bash scripts/setup.sh
 node --import tsx bench/middleware.ts
 npm run build --silent
 node --import tsx bench/credits.ts
+node --import tsx bench/token-endpoint.ts
