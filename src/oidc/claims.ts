@@ -1,10 +1,10 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { getMembership } from '../orgs/service.js';
-import { findResourceServer } from '../resources/service.js';
 import type { Db } from '../stores/db.js';
 import { findUserById } from '../users/service.js';
 import { findGrantOrg } from './grant-orgs.js';
+import { registeredResource } from './resource-servers.js';
 
 /** The organization claims every org-bound token carries. */
 export interface OrgClaims {
@@ -57,14 +57,19 @@ export async function extraTokenClaims(
     : typeof clientOrg === 'string'
       ? { org_id: clientOrg }
       : undefined;
-  await assertResourceInOrg(db, token.resourceServer?.audience, claims?.org_id);
+  await assertResourceInOrg(db, ctx, token.resourceServer?.audience, claims?.org_id);
   return claims;
 }
 
 /** A resource owned by an organization only accepts tokens of that organization. */
-async function assertResourceInOrg(db: Db, audience: string | undefined, orgId: string | undefined): Promise<void> {
+async function assertResourceInOrg(
+  db: Db,
+  ctx: KoaContextWithOIDC,
+  audience: string | undefined,
+  orgId: string | undefined,
+): Promise<void> {
   if (!audience) return;
-  const resource = await findResourceServer(db, audience);
+  const resource = await registeredResource(db, ctx, audience);
   if (resource?.orgId && resource.orgId !== orgId) {
     throw new errors.InvalidTarget('the resource belongs to another organization');
   }

@@ -2,15 +2,36 @@ import { errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provi
 import { findResourceServer } from '../resources/service.js';
 import type { Db } from '../stores/db.js';
 
+type Registered = Awaited<ReturnType<typeof findResourceServer>>;
+
+/** oidc-provider asks about the same resource more than once per request: one read per request and indicator. */
+const perRequest = new WeakMap<object, Map<string, Promise<Registered>>>();
+
+/** The registered resource server of an indicator (either slash form), read once per request. */
+export function registeredResource(db: Db, ctx: KoaContextWithOIDC, indicator: string): Promise<Registered> {
+  let seen = perRequest.get(ctx);
+  if (!seen) {
+    seen = new Map();
+    perRequest.set(ctx, seen);
+  }
+  let found = seen.get(indicator);
+  if (!found) {
+    found = findResourceServer(db, indicator).then(
+      async (resource) => resource ?? (await findResourceServer(db, otherSlashForm(indicator))),
+    );
+    seen.set(indicator, found);
+  }
+  return found;
+}
+
 /** Resolves a resource indicator to its registered resource server, or refuses it (invalid_target). */
 export async function getResourceServerInfo(
   db: Db,
-  _ctx: KoaContextWithOIDC,
+  ctx: KoaContextWithOIDC,
   indicator: string,
   client: { metadata(): Record<string, unknown> },
 ): Promise<ResourceServer> {
-  const resource =
-    (await findResourceServer(db, indicator)) ?? (await findResourceServer(db, otherSlashForm(indicator)));
+  const resource = await registeredResource(db, ctx, indicator);
   if (!resource) throw new errors.InvalidTarget(`resource ${indicator} is not registered`);
   const clientOrg = client.metadata().org_id;
   if (resource.orgId && clientOrg && clientOrg !== resource.orgId) {

@@ -1,4 +1,5 @@
 import type { Db } from '../stores/db.js';
+import { groupCommit } from '../stores/group-commit.js';
 import { findGrantOrg, touchGrant } from './grant-orgs.js';
 
 /**
@@ -30,41 +31,73 @@ interface TokenModel {
 
 export const issuedTokens = (db: Db) => db.connection.collection<IssuedTokenRecord>('issued_tokens');
 
+/** One group-committed writer per database: token records and issuance counts of concurrent requests share writes. */
+const writers = new WeakMap<Db, ReturnType<typeof tokenWriters>>();
+
+function tokenWriters(db: Db) {
+  return {
+    records: groupCommit<IssuedTokenRecord>(async (records) => {
+      try {
+        await issuedTokens(db).insertMany(records, { ordered: false });
+      } catch (error) {
+        // A record already there (the same jti recorded twice) is fine; anything else is not.
+        const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
+        if (!writeErrors?.length || writeErrors.some((e) => e.code !== 11000)) throw error;
+      }
+    }),
+    counts: groupCommit<string>(async (keys) => {
+      const increments = new Map<string, number>();
+      for (const key of keys) increments.set(key, (increments.get(key) ?? 0) + 1);
+      await tokenIssuance(db).bulkWrite(
+        [...increments].map(([key, count]) => {
+          const [orgId = '', clientId = '', day = ''] = JSON.parse(key) as string[];
+          return {
+            updateOne: {
+              filter: { _id: key },
+              update: { $inc: { count }, $setOnInsert: { orgId, clientId, day } },
+              upsert: true,
+            },
+          };
+        }),
+        { ordered: false },
+      );
+    }),
+  };
+}
+
 export async function recordIssuedToken(db: Db, token: TokenModel, claims?: { org_id?: string }): Promise<void> {
   if (!token.jti) return;
   const now = Date.now();
-  await issuedTokens(db).replaceOne(
-    { _id: token.jti },
-    {
+  let writer = writers.get(db);
+  if (!writer) {
+    writer = tokenWriters(db);
+    writers.set(db, writer);
+  }
+  const orgId = claims?.org_id ?? null;
+  await Promise.all([
+    writer.records({
+      _id: token.jti,
       kind: token.kind ?? 'AccessToken',
       format: token.format ?? 'opaque',
-      orgId: claims?.org_id ?? null,
+      orgId,
       grantId: token.grantId ?? null,
       clientId: token.clientId ?? null,
       sub: token.accountId ?? null,
       expiresAt: new Date(now + (token.expiration ?? 3600) * 1000),
       createdAt: new Date(now),
-    },
-    { upsert: true },
-  );
-  if (token.grantId) await touchGrant(db, token.grantId);
-  if (claims?.org_id && token.clientId) await countIssuance(db, claims.org_id, token.clientId, now);
+    }),
+    token.grantId ? touchGrant(db, token.grantId) : undefined,
+    // Tokens issued per (organization, client, UTC day): the audit counts them instead of listing each.
+    orgId && token.clientId
+      ? writer.counts(JSON.stringify([orgId, token.clientId, new Date(now).toISOString().slice(0, 10)]))
+      : undefined,
+  ]);
 }
 
-/** Tokens issued per (organization, client, UTC day): the audit counts them instead of listing each. */
 export const tokenIssuance = (db: Db) =>
   db.connection.collection<{ _id: string; orgId: string; clientId: string; day: string; count: number }>(
     'token_issuance',
   );
-
-async function countIssuance(db: Db, orgId: string, clientId: string, now: number) {
-  const day = new Date(now).toISOString().slice(0, 10);
-  await tokenIssuance(db).updateOne(
-    { _id: JSON.stringify([orgId, clientId, day]) },
-    { $inc: { count: 1 }, $setOnInsert: { orgId, clientId, day } },
-    { upsert: true },
-  );
-}
 
 /** Fields the MongoDB adapter stores beside a payload so records can be found per organization. */
 export async function tokenRecordFields(
