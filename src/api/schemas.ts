@@ -77,6 +77,7 @@ export const apiKeySchema = z
     userId: z.string(),
     name: z.string(),
     scopes: z.array(z.string()),
+    teamId: z.string().nullable(),
     hint: z.string(),
     createdAt: timestamp,
     expiresAt: timestamp.nullable(),

@@ -12,6 +12,8 @@ export const apiKeySchema = new Schema(
     name: { type: String, required: true },
     /** Scopes the key may be used for; empty means every scope the member could be granted. */
     scopes: { type: [String], default: [] },
+    /** A team of the organization the key spends for: its debits name the team. */
+    teamId: { type: String, default: null },
     secretHash: { type: String, required: true },
     /** What people see to recognise a key: its prefix and last characters. */
     hint: { type: String, required: true },

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../errors.js';
+import { InvalidError, NotFoundError } from '../errors.js';
 import { getMembership } from '../orgs/service.js';
 import type { RevocationPublisher } from '../revocation/publisher.js';
 import type { Db } from '../stores/db.js';
@@ -15,6 +15,7 @@ export function presentApiKey(doc: ApiKeyDoc) {
     userId: doc.userId,
     name: doc.name,
     scopes: doc.scopes,
+    teamId: doc.teamId ?? null,
     hint: doc.hint,
     createdAt: doc.createdAt.toISOString(),
     expiresAt: doc.expiresAt?.toISOString() ?? null,
@@ -31,6 +32,11 @@ export async function createApiKey(
 ): Promise<ApiKeyView & { key: string }> {
   const data = parseInput(createApiKeySchema, input);
   if (!(await getMembership(db, orgId, userId))) throw new NotFoundError('this person is not a member');
+  if (data.teamId && !(await teamBelongsTo(db, data.teamId, orgId))) {
+    throw new InvalidError('the team does not belong to this organization', {
+      teamId: 'is not a team of this organization',
+    });
+  }
   const generated = generateKey('member');
   const doc = {
     _id: generated.id,
@@ -38,6 +44,7 @@ export async function createApiKey(
     userId,
     name: data.name,
     scopes: [...new Set(data.scopes)],
+    teamId: data.teamId ?? null,
     secretHash: generated.secretHash,
     hint: generated.hint,
     createdAt: new Date(),
@@ -106,4 +113,10 @@ export async function verifyApiKey(db: Db, presented: string): Promise<VerifiedA
     createdAt: doc.createdAt,
     expiresAt: doc.expiresAt ?? null,
   };
+}
+
+/** Whether a team is (still) assigned to the organization. */
+export async function teamBelongsTo(db: Db, teamId: string, orgId: string): Promise<boolean> {
+  const team = await db.teams.findById(teamId, { orgId: 1 }).lean();
+  return team?.orgId === orgId;
 }

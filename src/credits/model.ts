@@ -24,6 +24,7 @@ export const creditEntrySchema = new Schema(
     /** Attribution of debits, from the authenticated credential. */
     userId: { type: String, default: null },
     keyId: { type: String, default: null },
+    teamId: { type: String, default: null },
     clientId: { type: String, default: null },
     grantId: { type: String, default: null },
     resource: { type: String, default: null },

@@ -28,6 +28,8 @@ export const idempotencyKeySchema = z
 export interface Attribution {
   userId?: string | undefined;
   keyId?: string | undefined;
+  /** The team of the key, when the key spends for one of the organization's teams. */
+  teamId?: string | undefined;
   clientId?: string | undefined;
   grantId?: string | undefined;
   resource?: string | undefined;
@@ -46,6 +48,7 @@ export function presentEntry(doc: CreditEntryDoc) {
     attribution: {
       userId: doc.userId ?? null,
       keyId: doc.keyId ?? null,
+      teamId: doc.teamId ?? null,
       clientId: doc.clientId ?? null,
       grantId: doc.grantId ?? null,
       resource: doc.resource ?? null,
@@ -92,6 +95,7 @@ async function change(db: Db, orgId: string, kind: 'credit' | 'debit', input: Ch
       actorId: options.actor.id,
       userId: a.userId ?? null,
       keyId: a.keyId ?? null,
+      teamId: a.teamId ?? null,
       clientId: a.clientId ?? null,
       grantId: a.grantId ?? null,
       resource: a.resource ?? null,
@@ -160,6 +164,7 @@ export const transactionFilterSchema = z.object({
   kind: z.enum(['credit', 'debit']).optional(),
   userId: z.string().max(100).optional(),
   keyId: z.string().max(100).optional(),
+  teamId: z.string().max(100).optional(),
   clientId: z.string().max(200).optional(),
   from: z.coerce.date({ error: 'must be a date-time' }).optional(),
   to: z.coerce.date({ error: 'must be a date-time' }).optional(),
@@ -172,6 +177,7 @@ function filterQuery(orgId: string, f: TransactionFilter) {
     ...(f.kind ? { kind: f.kind } : {}),
     ...(f.userId ? { userId: f.userId } : {}),
     ...(f.keyId ? { keyId: f.keyId } : {}),
+    ...(f.teamId ? { teamId: f.teamId } : {}),
     ...(f.clientId ? { clientId: f.clientId } : {}),
     ...(f.from || f.to ? { at: { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lt: f.to } : {}) } } : {}),
   };
@@ -189,13 +195,13 @@ export async function listTransactions(
   return { items: result.items.map(presentEntry), nextCursor: result.nextCursor };
 }
 
-/** Debits summed by member, key and client over a period. */
+/** Debits summed by member, key, team and client over a period. */
 export async function usageReport(db: Db, orgId: string, filter: Pick<TransactionFilter, 'from' | 'to'>) {
   await getOrganization(db, orgId);
   const debits = await db.creditEntries
-    .find(filterQuery(orgId, { ...filter, kind: 'debit' }), { amount: 1, userId: 1, keyId: 1, clientId: 1 })
+    .find(filterQuery(orgId, { ...filter, kind: 'debit' }), { amount: 1, userId: 1, keyId: 1, teamId: 1, clientId: 1 })
     .lean();
-  const sum = (field: 'userId' | 'keyId' | 'clientId') => {
+  const sum = (field: 'userId' | 'keyId' | 'teamId' | 'clientId') => {
     const totals = new Map<string, number>();
     for (const d of debits) {
       const id = d[field];
@@ -207,6 +213,7 @@ export async function usageReport(db: Db, orgId: string, filter: Pick<Transactio
     total: debits.reduce((t, d) => t - d.amount, 0),
     byMember: sum('userId'),
     byKey: sum('keyId'),
+    byTeam: sum('teamId'),
     byClient: sum('clientId'),
   };
 }

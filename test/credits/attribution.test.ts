@@ -97,6 +97,7 @@ describe('who spent it', () => {
       total: 18,
       byMember: [{ id: acme.member._id, amount: 7 }],
       byKey: [{ id: memberKeyId, amount: 7 }],
+      byTeam: [],
       byClient: [{ id: meter.client_id, amount: 11 }],
     });
     expect((await acme.as.member('GET', `${orgPath}/credits/transactions`)).status).toBe(403);
@@ -131,5 +132,44 @@ describe('who spent it', () => {
     expect(future.body.items).toEqual([]);
     const badDate = await acme.as.admin('GET', `/orgs/${acme.org._id}/credits/transactions?from=yesterday`);
     expect(badDate.body).toMatchObject({ status: 400, errors: { from: expect.any(String) } });
+  });
+
+  it('names the team of a team key on its debits, only while the team belongs to the organization', async () => {
+    const { db } = server.stores;
+    const acme = await orgWithRoles(db, server.url, 'Team Spend Co');
+    const other = await orgWithRoles(db, server.url, 'Other Team Co');
+    const orgPath = `/orgs/${acme.org._id}`;
+    await addCredits(db, acme.org._id, { amount: 100, description: 'opening' }, { actor: { type: 'system', id: 't' } });
+    const team = await acme.as.admin<{ id: string }>('POST', `${orgPath}/teams`, { name: 'Robotics' });
+    const foreign = await other.as.admin<{ id: string }>('POST', `/orgs/${other.org._id}/teams`, { name: 'Theirs' });
+
+    const refused = await acme.as.member('POST', `${orgPath}/api-keys`, { name: 'k', teamId: foreign.body.id });
+    expect(refused.body).toMatchObject({ status: 400, errors: { teamId: 'is not a team of this organization' } });
+    const created = await acme.as.member<{ key: string; id: string; teamId: string }>('POST', `${orgPath}/api-keys`, {
+      name: 'robot arm',
+      teamId: team.body.id,
+    });
+    expect(created.body.teamId).toBe(team.body.id);
+    const asTeamKey = apiClient(server.url, created.body.key);
+    const debit = (key: string) =>
+      asTeamKey(
+        'POST',
+        `${orgPath}/credits/debits`,
+        { amount: 4, description: 'arm time' },
+        { 'idempotency-key': key },
+      );
+    expect((await debit('t-1')).body).toMatchObject({ transaction: { attribution: { teamId: team.body.id } } });
+
+    // Once the team leaves the organization, the key still spends for its member but names no team.
+    expect((await acme.as.admin('DELETE', `${orgPath}/teams/${team.body.id}`)).status).toBe(200);
+    expect((await debit('t-2')).body).toMatchObject({ transaction: { attribution: { teamId: null } } });
+
+    const usage = await acme.as.admin<{ byTeam: unknown[] }>('GET', `${orgPath}/credits/usage`);
+    expect(usage.body.byTeam).toEqual([{ id: team.body.id, amount: 4 }]);
+    const teamLog = await acme.as.admin<{ items: unknown[] }>(
+      'GET',
+      `${orgPath}/credits/transactions?teamId=${team.body.id}`,
+    );
+    expect(teamLog.body.items).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { teamBelongsTo } from '../../apikeys/service.js';
 import {
   addCredits,
   changeSchema,
@@ -34,6 +35,7 @@ const entrySchema = z
     attribution: z.object({
       userId: z.string().nullable(),
       keyId: z.string().nullable(),
+      teamId: z.string().nullable(),
       clientId: z.string().nullable(),
       grantId: z.string().nullable(),
       resource: z.string().nullable(),
@@ -43,13 +45,26 @@ const entrySchema = z
 const changeResultSchema = z.object({ transaction: entrySchema, balance: z.number().int(), replayed: z.boolean() });
 const totals = z.array(z.object({ id: z.string(), amount: z.number().int() }));
 
-/** Attribution comes from the credential: the member and key, or the client and its grant. */
-async function attributionOf(caller: Caller, deps: ApiDeps) {
+/**
+ * Attribution comes from the credential: the member and key (and the key's team while it still
+ * belongs to the organization), or the client and its grant.
+ */
+async function attributionOf(caller: Caller, deps: ApiDeps, orgId: string) {
   const grantId = caller.tokenId
     ? ((await issuedTokens(deps.db).findOne({ _id: caller.tokenId }, { projection: { grantId: 1 } }))?.grantId ??
       undefined)
     : undefined;
-  return { userId: caller.userId, keyId: caller.keyId, clientId: caller.clientId, grantId };
+  const teamId = caller.keyId
+    ? ((await deps.db.apiKeys.findById(caller.keyId, { teamId: 1 }).lean())?.teamId ?? undefined)
+    : undefined;
+  const spendsForTeam = teamId ? await teamBelongsTo(deps.db, teamId, orgId) : false;
+  return {
+    userId: caller.userId,
+    keyId: caller.keyId,
+    teamId: spendsForTeam ? teamId : undefined,
+    clientId: caller.clientId,
+    grantId,
+  };
 }
 
 export const creditRoutes = [
@@ -101,12 +116,12 @@ export const creditRoutes = [
     method: 'get',
     path: '/orgs/{orgId}/credits/usage',
     operationId: 'getCreditUsage',
-    summary: 'Debits summed by member, API key and client over a period',
+    summary: 'Debits summed by member, API key, team and client over a period',
     tag: 'Credits',
     access: { kind: 'org', action: 'credits.log' },
     params: orgParams,
     query: transactionFilterSchema.pick({ from: true, to: true }),
-    response: z.object({ total: z.number().int(), byMember: totals, byKey: totals, byClient: totals }),
+    response: z.object({ total: z.number().int(), byMember: totals, byKey: totals, byTeam: totals, byClient: totals }),
     handler: ({ params, query, deps }) => usageReport(deps.db, params.orgId, query),
   }),
   defineRoute({
@@ -143,7 +158,7 @@ export const creditRoutes = [
     path: '/orgs/{orgId}/credits/debits',
     operationId: 'debitCredits',
     summary:
-      'Deduct credits (Idempotency-Key header required): usage charged by a member’s key or token, or an organization’s client; 402 below the overdraft limit',
+      'Deduct credits (Idempotency-Key header required): usage charged by a member’s key (and its team) or token, or an organization’s client; 402 below the overdraft limit',
     tag: 'Credits',
     access: { kind: 'org', action: 'credits.debit' },
     params: orgParams,
@@ -153,7 +168,7 @@ export const creditRoutes = [
     handler: async ({ params, body, caller, deps, header, requestId, audit }) => {
       const result = await debitCredits(deps.db, params.orgId, body, {
         actor: caller.actor,
-        attribution: await attributionOf(caller, deps),
+        attribution: await attributionOf(caller, deps, params.orgId),
         idempotencyKey: header('idempotency-key'),
         requestId,
       });

@@ -19,11 +19,19 @@ function expiryOf(value: string): string | undefined {
 export function apiKeyPages(router: Router, deps: ConsoleDeps): void {
   const keysPage = async (ctx: Context, extra: { failure?: Failure } = {}) => {
     const orgId = ctx.params.orgId ?? '';
-    const keys = await call<Page<ApiKey>>(ctx, deps, 'listApiKeys', { params: { orgId }, query: pageQueryOf(ctx) });
+    const [keys, teams] = await Promise.all([
+      call<Page<ApiKey>>(ctx, deps, 'listApiKeys', { params: { orgId }, query: pageQueryOf(ctx) }),
+      call<Page<{ id: string; name: string }>>(ctx, deps, 'listOrgTeams', {
+        params: { orgId },
+        query: { limit: '100' },
+      }),
+    ]);
     show(ctx, 'org-api-keys', {
       title: `API keys · ${stateOf(ctx).org?.name}`,
       tab: 'api-keys',
       keys,
+      teams: teams.items,
+      teamName: (id: string | null) => (id ? (teams.items.find((t) => t.id === id)?.name ?? id) : '—'),
       me: userOf(ctx)._id,
       issuer: deps.api.config.issuer,
       ...extra,
@@ -43,6 +51,7 @@ export function apiKeyPages(router: Router, deps: ConsoleDeps): void {
           scopes: field(ctx, 'scopes')
             .split(/[\s,]+/)
             .filter(Boolean),
+          ...(field(ctx, 'teamId') ? { teamId: field(ctx, 'teamId') } : {}),
           expiresAt: expiryOf(field(ctx, 'expiresAt')),
         },
       });

@@ -14,12 +14,13 @@ interface Entry {
   description: string;
   at: string;
   actor: { type: string; id: string };
-  attribution: { userId: string | null; keyId: string | null; clientId: string | null };
+  attribution: { userId: string | null; keyId: string | null; teamId: string | null; clientId: string | null };
 }
 interface Usage {
   total: number;
   byMember: Array<{ id: string; amount: number }>;
   byKey: Array<{ id: string; amount: number }>;
+  byTeam: Array<{ id: string; amount: number }>;
   byClient: Array<{ id: string; amount: number }>;
 }
 interface Member {
@@ -27,7 +28,7 @@ interface Member {
   email: string;
 }
 
-const FILTERS = ['kind', 'userId', 'keyId', 'clientId', 'from', 'to'] as const;
+const FILTERS = ['kind', 'userId', 'keyId', 'teamId', 'clientId', 'from', 'to'] as const;
 
 /** The filters of the log from the page's query string; dates (yyyy-mm-dd) are whole days, UTC. */
 function filtersOf(ctx: Context): Record<string, string> {
@@ -58,7 +59,7 @@ export function transactionPages(router: Router, deps: ConsoleDeps): void {
     const period = { ...(query.from ? { from: query.from } : {}), ...(query.to ? { to: query.to } : {}) };
     const cursor = typeof ctx.query.cursor === 'string' ? { cursor: ctx.query.cursor } : {};
     let filterFailure: Failure | undefined;
-    const [credits, log, usage, members] = await Promise.all([
+    const [credits, log, usage, members, teams] = await Promise.all([
       call<{ balance: number; overdraftLimit: number }>(ctx, deps, 'getCredits', { params: { orgId } }),
       mayLog
         ? call<Page<Entry>>(ctx, deps, 'listCreditTransactions', {
@@ -73,7 +74,14 @@ export function transactionPages(router: Router, deps: ConsoleDeps): void {
         ? call<Usage>(ctx, deps, 'getCreditUsage', { params: { orgId }, query: period }).catch(() => undefined)
         : undefined,
       mayLog ? call<Page<Member>>(ctx, deps, 'listMembers', { params: { orgId }, query: { limit: '100' } }) : undefined,
+      mayLog
+        ? call<Page<{ id: string; name: string }>>(ctx, deps, 'listOrgTeams', {
+            params: { orgId },
+            query: { limit: '100' },
+          })
+        : undefined,
     ]);
+    const teamNames = new Map((teams?.items ?? []).map((t) => [t.id, t.name]));
     const emails = new Map((members?.items ?? []).map((m) => [m.userId, m.email]));
     const nextQuery = log?.nextCursor ? new URLSearchParams({ ...filters, cursor: log.nextCursor }).toString() : '';
     show(ctx, 'org-transactions', {
@@ -83,6 +91,8 @@ export function transactionPages(router: Router, deps: ConsoleDeps): void {
       log,
       usage,
       members: members?.items ?? [],
+      teams: teams?.items ?? [],
+      team: (teamId: string | null) => (teamId ? (teamNames.get(teamId) ?? teamId) : ''),
       who: (userId: string | null) => (userId ? (emails.get(userId) ?? userId) : ''),
       filters,
       nextQuery,
