@@ -2,8 +2,7 @@
 // and for 100 organizations at once. Orgauth runs as its own process (dist/main.js) on a throw-away
 // FerretDB database; autocannon sends debits with fresh Idempotency-Keys over 32 connections.
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createApiKey } from '../src/apikeys/service.js';
@@ -12,45 +11,18 @@ import { addCredits } from '../src/credits/service.js';
 import { verifyLedgers } from '../src/credits/verify.js';
 import { createOrganization } from '../src/orgs/service.js';
 import { openStores } from '../src/stores/index.js';
-import { startFerretDb } from '../src/stores/local/ferretdb.js';
 import { repoRoot } from '../src/stores/local/index.js';
-import { canConnect, freePort } from '../src/stores/local/processes.js';
-import { startRedisServer } from '../src/stores/local/redis-server.js';
 import { signUp } from '../src/users/service.js';
+import { benchServices, waitUntil } from './services.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
-const dataDir = mkdtempSync(join(tmpdir(), 'orgauth-bench-credits-'));
-const ferret = await startFerretDb({ root: repoRoot, dataDir });
-const redis = (await canConnect('127.0.0.1', 6379)) ? undefined : await startRedisServer();
-const port = await freePort();
-const env = {
-  NODE_ENV: 'test',
-  HOST: '127.0.0.1',
-  PORT: String(port),
-  ISSUER: `http://127.0.0.1:${port}`,
-  MONGODB_URI: `${ferret.uri}benchcredits`,
-  REDIS_URL: redis?.url ?? 'redis://127.0.0.1:6379',
-  REDIS_KEY_PREFIX: `bench-credits-${Date.now()}:`,
-  SECRET_KEY: 'bench-secret-key-that-is-long-enough-000000',
-  LOG_LEVEL: 'silent',
-  // The benchmark measures the server, not its abuse limits.
-  TOKEN_RATE_LIMIT: '1000000000',
-  API_RATE_LIMIT: '1000000000',
-};
+const services = await benchServices('credits');
+const { env } = services;
 const stores = await openStores(loadConfig(env));
 const server = fork(join(repoRoot, 'dist', 'main.js'), [], { env: { ...process.env, ...env }, stdio: 'ignore' });
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  if (
-    await fetch(`${base}/readyz`)
-      .then((r) => r.ok)
-      .catch(() => false)
-  )
-    break;
-  if (i > 200) throw new Error('the server did not start');
-  await new Promise((r) => setTimeout(r, 100));
-}
+const { base } = services;
+await waitUntil(`${base}/readyz`);
 
 async function fundedOrgs(count: number) {
   const orgs: Array<{ id: string; key: string }> = [];
@@ -138,7 +110,5 @@ process.stdout.write(`${table}\n`);
 
 server.kill();
 await stores.close();
-await ferret.stop();
-await redis?.stop();
-rmSync(dataDir, { recursive: true, force: true });
+await services.stop();
 process.exit(0);

@@ -2,8 +2,7 @@
 // for Orgauth (dist/main.js on FerretDB + Redis, every token recorded in MongoDB) and, in the same run
 // on the same machine, for bare oidc-provider with its in-memory adapter; each figure is also a ratio.
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import '../src/oidc/notices.js';
@@ -14,11 +13,10 @@ import { createOidc } from '../src/oidc/index.js';
 import { createOrganization } from '../src/orgs/service.js';
 import { createResourceServer } from '../src/resources/service.js';
 import { openStores } from '../src/stores/index.js';
-import { startFerretDb } from '../src/stores/local/ferretdb.js';
 import { repoRoot } from '../src/stores/local/index.js';
-import { canConnect, freePort } from '../src/stores/local/processes.js';
-import { startRedisServer } from '../src/stores/local/redis-server.js';
+import { freePort } from '../src/stores/local/processes.js';
 import { signUp } from '../src/users/service.js';
+import { benchServices, waitUntil } from './services.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const JWT_API = 'https://bench-jwt.orgauth.test/';
@@ -32,20 +30,6 @@ interface Target {
   child: ChildProcess;
 }
 
-async function waitUntil(url: string) {
-  for (let i = 0; i < 300; i++) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer`);
-}
-
 /** Resident memory of a process, in MB (Linux). */
 function rssMb(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -53,24 +37,8 @@ function rssMb(pid: number | undefined): number {
 }
 
 async function orgauth(): Promise<Target & { cleanup(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'orgauth-bench-token-'));
-  const ferret = await startFerretDb({ root: repoRoot, dataDir });
-  const redis = (await canConnect('127.0.0.1', 6379)) ? undefined : await startRedisServer();
-  const port = await freePort();
-  const env = {
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    ISSUER: `http://127.0.0.1:${port}`,
-    MONGODB_URI: `${ferret.uri}benchtoken`,
-    REDIS_URL: redis?.url ?? 'redis://127.0.0.1:6379',
-    REDIS_KEY_PREFIX: `bench-token-${Date.now()}:`,
-    SECRET_KEY: 'bench-secret-key-that-is-long-enough-000000',
-    LOG_LEVEL: 'silent',
-    // The benchmark measures the server, not its abuse limits.
-    TOKEN_RATE_LIMIT: '1000000000',
-    API_RATE_LIMIT: '1000000000',
-  };
+  const services = await benchServices('token');
+  const { env, base } = services;
   const config = loadConfig(env);
   const stores = await openStores(config);
   const { provider } = await createOidc(config, stores, createLogger({ logLevel: 'silent' }));
@@ -85,7 +53,6 @@ async function orgauth(): Promise<Target & { cleanup(): Promise<void> }> {
     scope: 'read',
   });
   const child = fork(join(repoRoot, 'dist', 'main.js'), [], { env: { ...process.env, ...env }, stdio: 'ignore' });
-  const base = `http://127.0.0.1:${port}`;
   await waitUntil(`${base}/readyz`);
   return {
     name: 'orgauth',
@@ -97,9 +64,7 @@ async function orgauth(): Promise<Target & { cleanup(): Promise<void> }> {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       await stores.close();
-      await redis?.stop();
-      await ferret.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await services.stop();
     },
   };
 }

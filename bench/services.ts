@@ -1,0 +1,54 @@
+// What every benchmark starts with: a throw-away FerretDB, the machine's Redis (or one of its own),
+// and the environment of an Orgauth server on a free loopback port with the abuse limits lifted.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFerretDb } from '../src/stores/local/ferretdb.js';
+import { repoRoot } from '../src/stores/local/index.js';
+import { canConnect, freePort } from '../src/stores/local/processes.js';
+import { startRedisServer } from '../src/stores/local/redis-server.js';
+
+export async function benchServices(name: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), `orgauth-bench-${name}-`));
+  const ferret = await startFerretDb({ root: repoRoot, dataDir });
+  const redis = (await canConnect('127.0.0.1', 6379)) ? undefined : await startRedisServer();
+  const port = await freePort();
+  const env = {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    ISSUER: `http://127.0.0.1:${port}`,
+    MONGODB_URI: `${ferret.uri}bench${name.replace(/\W/g, '')}`,
+    REDIS_URL: redis?.url ?? 'redis://127.0.0.1:6379',
+    REDIS_KEY_PREFIX: `bench-${name}-${Date.now()}:`,
+    SECRET_KEY: 'bench-secret-key-that-is-long-enough-000000',
+    LOG_LEVEL: 'silent',
+    // The benchmark measures the server, not its abuse limits.
+    TOKEN_RATE_LIMIT: '1000000000',
+    API_RATE_LIMIT: '1000000000',
+  };
+  return {
+    env,
+    base: `http://127.0.0.1:${port}`,
+    async stop() {
+      await redis?.stop();
+      await ferret.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves once the URL answers 2xx. */
+export async function waitUntil(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer`);
+}
