@@ -15,6 +15,7 @@ import type { Oidc } from './oidc/index.js';
 import { createLoginLimiter } from './oidc/interactions/login-limiter.js';
 import { interactionRoutes } from './oidc/interactions/routes.js';
 import { discoveryAliases, publicEndpointCors, registrationRateLimit } from './oidc/mcp-edge.js';
+import { oauthOutageAnswers } from './oidc/outage-answers.js';
 import { protectedResourceMetadata } from './resource/protected-resource-metadata.js';
 import type { RevocationFeed } from './resource/revocation-feed.js';
 import type { Stores } from './stores/index.js';
@@ -66,6 +67,7 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
     consoleRoutes({ api: apiDeps, sessions, loginLimiter }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  app.use(oauthOutageAnswers());
   app.use(publicEndpointCors());
   app.use(discoveryAliases());
   if (config.registration !== 'off') app.use(registrationRateLimit(stores.redis, config.registrationRateLimit));

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { DomainError, InvalidError } from '../errors.js';
+import { isStoreOutage } from '../stores/outage.js';
 
 export const PROBLEM_BASE = 'https://orgauth.dev/problems/';
 
@@ -23,6 +24,14 @@ export function toProblem(error: unknown): Problem {
       ...(error instanceof InvalidError && Object.keys(error.fields).length ? { errors: error.fields } : {}),
     };
   }
+  if (isStoreOutage(error)) {
+    return {
+      type: `${PROBLEM_BASE}unavailable`,
+      title: 'Unavailable',
+      status: 503,
+      detail: 'A store Orgauth depends on is temporarily unavailable; try again shortly.',
+    };
+  }
   const http = error as { status?: number; expose?: boolean; message?: string };
   if (typeof http.status === 'number' && http.status >= 400 && http.status < 500) {
     return {
@@ -43,7 +52,10 @@ export function errorBoundary() {
     } catch (error) {
       const problem = toProblem(error);
       const log = ctx.state.log as Logger | undefined;
-      if (problem.status >= 500) log?.error({ err: error }, 'request failed');
+      if (problem.status === 503) {
+        log?.warn({ err: error }, 'store unavailable');
+        ctx.set('Retry-After', '5');
+      } else if (problem.status >= 500) log?.error({ err: error }, 'request failed');
       ctx.status = problem.status;
       ctx.type = 'application/problem+json';
       ctx.body = problem;

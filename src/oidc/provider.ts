@@ -9,6 +9,7 @@ import { createAdapterFactory } from './adapters/index.js';
 import { CLAIMS, extraTokenClaims, findAccount, OIDC_SCOPES } from './claims.js';
 import { validateClientMetadata } from './client-metadata.js';
 import { loadOrgBoundGrant } from './existing-grant.js';
+import { noteServerError } from './outage-answers.js';
 import { renderOidcError } from './render-error.js';
 import { getResourceServerInfo } from './resource-servers.js';
 import { announceRevocations } from './revocation-events.js';
@@ -129,7 +130,9 @@ export function buildProvider({ config, stores, logger, publisher, signingKeys, 
   provider.proxy = config.trustProxy;
   announceRevocations(provider, db, publisher);
   provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
-    if (!(error instanceof errors.OIDCProviderError)) logger.error({ err: error, path: ctx.path }, 'oidc server error');
+    if (noteServerError(ctx, error)) logger.warn({ err: error, path: ctx.path }, 'store unavailable');
+    else if (!(error instanceof errors.OIDCProviderError))
+      logger.error({ err: error, path: ctx.path }, 'oidc server error');
   });
   return provider;
 }

@@ -1,6 +1,6 @@
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import { renderErrorPage } from '../http/views.js';
-import { isStoreOutage } from './store-outage.js';
+import { isStoreOutage } from '../stores/outage.js';
 
 const HEADINGS: Record<string, string> = {
   invalid_request: 'This sign-in link is not valid',

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { UnavailableError } from '../../errors.js';
 import type { Db } from '../../stores/db.js';
-import { isStoreOutage } from '../store-outage.js';
+import { isStoreOutage } from '../../stores/outage.js';
 import { mongoAdapterClass } from './mongo-adapter.js';
 import { redisAdapterClass } from './redis-adapter.js';
 import { type Adapter, type AdapterClass, type AdapterHooks, LONG_LIVED_MODELS } from './types.js';
