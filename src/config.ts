@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isRedisUrl } from './resource/redis-connection.js';
 
 /**
  * The one place that reads the environment. Everything else receives a validated Config.
@@ -17,7 +18,9 @@ const EnvSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     ISSUER: z.url({ protocol: /^https?$/ }).optional(),
     MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
+    REDIS_URL: z
+      .string()
+      .refine(isRedisUrl, 'must be redis://, rediss:// or redis+sentinel://host:port[,host:port]/master-name'),
     REDIS_KEY_PREFIX: z.string().default('orgauth:'),
     SECRET_KEY: z.string().min(32, 'must be at least 32 characters (use `openssl rand -base64 48`)'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),

@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import { tokenHash } from './introspection.js';
+import { openRedis } from './redis-connection.js';
 import {
   NOTICE_LIFETIME_SECONDS,
   type RevocationNotice,
@@ -34,12 +34,12 @@ export function revocationFeed({
   keyPrefix = 'orgauth:',
   logger = console,
 }: RevocationFeedOptions): RevocationFeed {
-  const subscriber = new Redis(redisUrl, {
+  const subscriber = openRedis(redisUrl, {
     lazyConnect: true,
     maxRetriesPerRequest: null,
     retryStrategy: (n) => Math.min(n * 200, 2000),
   });
-  const reader = new Redis(redisUrl, {
+  const reader = openRedis(redisUrl, {
     lazyConnect: true,
     keyPrefix,
     enableOfflineQueue: false,

@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { UnavailableError } from '../errors.js';
+import { openRedis } from '../resource/redis-connection.js';
 import { withTimeout } from './mongo.js';
 
 /**
@@ -7,7 +8,7 @@ import { withTimeout } from './mongo.js';
  * so requests answer 503 at once during an outage and recover without a restart.
  */
 export async function connectRedis(url: string, keyPrefix: string): Promise<Redis> {
-  const redis = new Redis(url, {
+  const redis = openRedis(url, {
     keyPrefix,
     lazyConnect: true,
     enableOfflineQueue: false,
