@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { freePort, LocalServiceError, type StartedProcess, spawnService, waitForPort } from './processes.js';
 
 function which(command: string): string | undefined {
@@ -41,6 +42,11 @@ export async function startRedisServer(port?: number): Promise<StartedProcess & 
     '',
     '--appendonly',
     'no',
+    // A replica's full sync still writes an RDB file: keep it out of the working directory.
+    '--dir',
+    tmpdir(),
+    '--dbfilename',
+    `orgauth-redis-${chosen}.rdb`,
     '--daemonize',
     'no',
   ]);
