@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiCall, auditActions, everyPage, orgWithRoles } from '../support/api.js';
+import { auditActions, everyPage, orgWithRoles } from '../support/api.js';
 import { captureCallback, launchBrowser } from '../support/browser.js';
 import { TEST_PASSWORD } from '../support/factories.js';
 import { createClient, relyingParty, startAuthorization, startOidcServer } from '../support/oauth.js';
