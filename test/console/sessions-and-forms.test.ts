@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerOrgClient } from '../../src/oidc/clients.js';
+import { createInvitation } from '../../src/orgs/invitations.js';
 import { addMemberAs, createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
 import { startTestServer } from '../support/harness.js';
 
@@ -167,6 +169,47 @@ describe('console organization pages', () => {
     expect(deduct.status).toBe(403);
     expect(await db.creditEntries.countDocuments({ orgId: org._id })).toBe(0);
     expect((await bob.get('/console/admin/organizations')).status).toBe(404);
+  });
+
+  it('pages long lists of clients and invitations', { timeout: 60_000 }, async () => {
+    const { db } = server.stores;
+    const owner = await createUser(db);
+    const org = await createOrg(db, owner._id, 'Busy Co');
+    for (let i = 0; i < 30; i++) {
+      await registerOrgClient(server.oidc.provider, db, {
+        orgId: org._id,
+        name: `Job ${i}`,
+        grantTypes: ['client_credentials'],
+      });
+      await createInvitation(
+        db,
+        { orgId: org._id, invitedBy: owner._id, standing: 'owner' },
+        { email: `invitee-${i}@example.test`, role: 'member' },
+      );
+    }
+    const alice = visitor(server.url);
+    await alice.signIn(owner.email);
+
+    const seen = async (first: string, pattern: RegExp, next: string) => {
+      const found = new Set<string>();
+      let path: string | undefined = first;
+      for (let pages = 0; path && pages < 10; pages++) {
+        const page = await alice.get(path);
+        expect(page.status).toBe(200);
+        for (const match of page.html.matchAll(pattern)) found.add(match[1] ?? '');
+        const link = new RegExp(`href="([^"]+)">${next}<`).exec(page.html)?.[1];
+        path = link ? `${first.split('?')[0]}${link.replaceAll('&amp;', '&')}` : undefined;
+      }
+      return found;
+    };
+    const clients = await seen(`/console/orgs/${org._id}/apps`, /<td>(Job \d+)<\/td>/g, 'Next page of clients');
+    expect(clients.size).toBe(30);
+    const invitations = await seen(
+      `/console/orgs/${org._id}/members`,
+      /<td>(invitee-\d+@example\.test)<\/td>/g,
+      'Next page of invitations',
+    );
+    expect(invitations.size).toBe(30);
   });
 
   it('answers unknown console paths with a page', async () => {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { approvalSchema, clientSchema, organizationSchema } from '../../api/schemas.js';
 import { can } from '../../orgs/policy.js';
 import type { Page } from '../../stores/pagination.js';
+import { findUserById } from '../../users/service.js';
 import { attempt, type ConsoleDeps, call, type Failure, field, show, stateOf } from '../context.js';
 import { done } from './auth.js';
 
@@ -24,19 +25,28 @@ export function appPages(router: Router, deps: ConsoleDeps): void {
     const standing = stateOf(ctx).org?.standing ?? 'member';
     const admin = can(standing, 'clients.manage');
     const params = { orgId };
-    const [connected, clients, approvals, organization, members] = await Promise.all([
-      call<Page<unknown>>(ctx, deps, 'listConnectedApps', { params, query: { limit: '100' } }),
-      admin ? call<Page<Client>>(ctx, deps, 'listClients', { params, query: { limit: '100' } }) : undefined,
+    // Each list pages on its own: ?connected=CURSOR, ?clients=CURSOR, ?approvals=CURSOR.
+    const pageOf = (list: string) => {
+      const cursor = ctx.query[list];
+      return typeof cursor === 'string' && cursor ? { cursor, limit: '25' } : { limit: '25' };
+    };
+    const [connected, clients, approvals, organization] = await Promise.all([
+      call<Page<{ userId: string }>>(ctx, deps, 'listConnectedApps', { params, query: pageOf('connected') }),
+      admin ? call<Page<Client>>(ctx, deps, 'listClients', { params, query: pageOf('clients') }) : undefined,
       admin
         ? call<Page<Approval>>(ctx, deps, 'listApprovals', {
             params: { orgId, kind: 'client' },
-            query: { limit: '100' },
+            query: pageOf('approvals'),
           })
         : undefined,
       call<Organization>(ctx, deps, 'getOrganization', { params }),
-      call<Page<{ userId: string; email: string }>>(ctx, deps, 'listMembers', { params, query: { limit: '100' } }),
     ]);
-    const emails = new Map(members.items.map((m) => [m.userId, m.email]));
+    const people = await Promise.all(
+      [...new Set(connected.items.map((g) => g.userId))].map((id) => findUserById(deps.api.db, id)),
+    );
+    const emails = new Map(people.flatMap((person) => (person ? [[person._id, person.email] as const] : [])));
+    const nextPage = (list: string, cursor: string | null | undefined) =>
+      cursor ? `?${new URLSearchParams({ [list]: cursor }).toString()}` : undefined;
     show(ctx, 'org-apps', {
       title: `Apps · ${stateOf(ctx).org?.name}`,
       tab: 'apps',
@@ -44,6 +54,11 @@ export function appPages(router: Router, deps: ConsoleDeps): void {
       connected: connected.items,
       clients: clients?.items ?? [],
       approvals: approvals?.items ?? [],
+      next: {
+        connected: nextPage('connected', connected.nextCursor),
+        clients: nextPage('clients', clients?.nextCursor),
+        approvals: nextPage('approvals', approvals?.nextCursor),
+      },
       who: (userId: string) => emails.get(userId) ?? userId,
       organization,
       ...extra,

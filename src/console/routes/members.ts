@@ -22,7 +22,13 @@ export function memberPages(router: Router, deps: ConsoleDeps): void {
     const [members, invitations] = await Promise.all([
       call<Page<Member>>(ctx, deps, 'listMembers', { params: { orgId }, query: pageQueryOf(ctx) }),
       mayInvite
-        ? call<Page<Invitation>>(ctx, deps, 'listInvitations', { params: { orgId }, query: { limit: '100' } })
+        ? call<Page<Invitation>>(ctx, deps, 'listInvitations', {
+            params: { orgId },
+            query:
+              typeof ctx.query.invitations === 'string'
+                ? { cursor: ctx.query.invitations, limit: '25' }
+                : { limit: '25' },
+          })
         : undefined,
     ]);
     show(ctx, 'org-members', {
@@ -30,6 +36,9 @@ export function memberPages(router: Router, deps: ConsoleDeps): void {
       tab: 'members',
       members,
       invitations: invitations?.items.filter((i) => !i.acceptedAt) ?? [],
+      nextInvitations: invitations?.nextCursor
+        ? `?${new URLSearchParams({ invitations: invitations.nextCursor }).toString()}`
+        : undefined,
       me: userOf(ctx)._id,
       ...extra,
     });
