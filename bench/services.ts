@@ -26,6 +26,7 @@ export async function benchServices(name: string) {
     // The benchmark measures the server, not its abuse limits.
     TOKEN_RATE_LIMIT: '1000000000',
     API_RATE_LIMIT: '1000000000',
+    API_AUTH_FAILURES_PER_IP: '1000000000',
   };
   return {
     env,

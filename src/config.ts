@@ -32,6 +32,7 @@ const EnvSchema = z
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(100),
     TOKEN_RATE_LIMIT: z.coerce.number().int().min(1).default(1200),
     API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+    API_AUTH_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     DEFAULT_RESOURCE: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((env, ctx) => {
@@ -65,6 +66,8 @@ export interface Config {
   tokenRateLimit: number;
   /** Admin API requests per credential (key or token) per minute. */
   apiRateLimit: number;
+  /** Failed admin API authentications per IP in 15 minutes before that IP is refused. */
+  apiAuthFailuresPerIp: number;
   /** Resource assumed when a client names none (some MCP clients send no `resource`). */
   defaultResource: string | undefined;
 }
@@ -113,6 +116,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
     loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
     tokenRateLimit: e.TOKEN_RATE_LIMIT,
     apiRateLimit: e.API_RATE_LIMIT,
+    apiAuthFailuresPerIp: e.API_AUTH_FAILURES_PER_IP,
     defaultResource: e.DEFAULT_RESOURCE,
   };
 }

@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
+import type { Context, Next } from 'koa';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { UnavailableError } from '../errors.js';
 import { credentialKey, limitRequests, problemTooMany } from '../http/rate-limits.js';
 import type { RevocationFeed } from '../resource/revocation-feed.js';
 import { apiAuthenticator } from './caller.js';
@@ -44,4 +47,37 @@ export function apiRateLimit(redis: Redis, perMinute: number) {
     },
     refuse: problemTooMany('too many requests with this credential; retry after the time in Retry-After'),
   });
+}
+
+const FAILURE_WINDOW_SECONDS = 15 * 60;
+
+/**
+ * Guessing credentials: after `maxFailures` answers of 401 to one IP within 15 minutes, every admin
+ * API request from it is refused with 429 until the window ends, whichever credential it presents.
+ */
+export function apiFailedAuthenticationLimit(redis: Redis, maxFailures: number) {
+  const failures = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: 'admin-api-auth-failures',
+    points: maxFailures,
+    duration: FAILURE_WINDOW_SECONDS,
+  });
+  const refuse = problemTooMany(
+    'too many failed authentications from this address; retry after the time in Retry-After',
+  );
+  return async (ctx: Context, next: Next) => {
+    if (!ctx.path.startsWith('/api/v1/')) return next();
+    const key = `ip:${ctx.ip}`;
+    const seen = await failures.get(key).catch(() => {
+      throw new UnavailableError('rate limits cannot be checked right now');
+    });
+    if (seen && seen.consumedPoints >= maxFailures) {
+      ctx.set('Retry-After', String(Math.max(1, Math.ceil(seen.msBeforeNext / 1000))));
+      refuse(ctx);
+      ctx.status = 429;
+      return;
+    }
+    await next();
+    if (ctx.status === 401) await failures.penalty(key, 1).catch(() => undefined);
+  };
 }

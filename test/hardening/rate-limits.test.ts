@@ -88,4 +88,25 @@ describe('the admin API', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await calm('GET', `/orgs/${org._id}`)).status).toBe(200);
   });
+
+  it('refuses an address that keeps presenting bad credentials, whatever it presents next', async () => {
+    const guarded = await startOidcServer({ API_AUTH_FAILURES_PER_IP: '3' });
+    try {
+      const owner = await createUser(guarded.stores.db);
+      const org = await createOrg(guarded.stores.db, owner._id);
+      const good = (await createApiKey(guarded.stores.db, { orgId: org._id, userId: owner._id }, { name: 'k' })).key;
+      expect((await apiClient(guarded.url, good)('GET', `/orgs/${org._id}`)).status).toBe(200);
+      for (let i = 0; i < 3; i++) {
+        const guess = await apiClient(guarded.url, `oa_live_guess${i}${'x'.repeat(30)}`)('GET', `/orgs/${org._id}`);
+        expect(guess.status).toBe(401);
+      }
+      const refused = await apiClient(guarded.url, 'oa_live_another-guess')('GET', `/orgs/${org._id}`);
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({ type: 'https://orgauth.dev/problems/too_many_requests' });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(800);
+      expect((await apiClient(guarded.url, good)('GET', `/orgs/${org._id}`)).status).toBe(429);
+    } finally {
+      await guarded.close();
+    }
+  });
 });

@@ -25,6 +25,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     // Load tests send thousands of requests with one credential; test/hardening/rate-limits.test.ts sets its own.
     TOKEN_RATE_LIMIT: '1000000',
     API_RATE_LIMIT: '1000000',
+    API_AUTH_FAILURES_PER_IP: '1000000',
     ...overrides,
   };
 }
