@@ -14,6 +14,7 @@ import { authenticate, findUserById } from '../../users/service.js';
 import type { LoginLimiter } from './login-limiter.js';
 import { type ConsentDetails, eligibleOrganizations, issueOrgBoundGrant } from './org-choice.js';
 import { describeScopes } from './scope-words.js';
+import { interactionSignUp } from './sign-up.js';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
@@ -205,6 +206,8 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
     });
     await finish(ctx, { consent: { grantId } }, true);
   });
+
+  interactionSignUp(router, { db, secretKey: config.secretKey, provider, form, postedDetails, finish, pageCsp });
 
   router.post('/abort', form, async (ctx) => {
     await postedDetails(ctx);
