@@ -1,5 +1,6 @@
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { Db } from '../stores/db.js';
+import { withMembersLock } from '../stores/lock.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
 import { parseInput } from '../validation.js';
 import { type MembershipDoc, membershipId, type Role } from './model.js';
@@ -57,14 +58,16 @@ export async function changeMemberRole(
 ): Promise<{ previousRole: Role; role: Role }> {
   const newRole = parseInput(roleSchema, role);
   await getOrganization(db, orgId);
-  const membership = await requireMember(db, orgId, userId);
-  if (membership.role === newRole) return { previousRole: newRole, role: newRole };
-  if (newRole === 'owner' && standing !== 'owner' && standing !== 'platform') {
-    throw new ForbiddenError('only an owner may make someone an owner');
-  }
-  await assertMayChangeOwner(db, orgId, standing, membership.role);
-  await db.memberships.updateOne({ _id: membershipId(orgId, userId) }, { $set: { role: newRole } });
-  return { previousRole: membership.role as Role, role: newRole };
+  return withMembersLock(db, orgId, async () => {
+    const membership = await requireMember(db, orgId, userId);
+    if (membership.role === newRole) return { previousRole: newRole, role: newRole };
+    if (newRole === 'owner' && standing !== 'owner' && standing !== 'platform') {
+      throw new ForbiddenError('only an owner may make someone an owner');
+    }
+    await assertMayChangeOwner(db, orgId, standing, membership.role);
+    await db.memberships.updateOne({ _id: membershipId(orgId, userId) }, { $set: { role: newRole } });
+    return { previousRole: membership.role as Role, role: newRole };
+  });
 }
 
 /**
@@ -73,11 +76,13 @@ export async function changeMemberRole(
  */
 export async function transferOwnership(db: Db, orgId: string, fromUserId: string, toUserId: string) {
   await getOrganization(db, orgId);
-  const from = await requireMember(db, orgId, fromUserId);
-  if (from.role !== 'owner') throw new ForbiddenError('only an owner may transfer ownership');
-  if (fromUserId === toUserId) throw new ConflictError('this person already owns the organization');
-  await requireMember(db, orgId, toUserId);
-  await db.memberships.updateOne({ _id: membershipId(orgId, toUserId) }, { $set: { role: 'owner' } });
-  await db.memberships.updateOne({ _id: membershipId(orgId, fromUserId) }, { $set: { role: 'admin' } });
-  return { orgId, ownerId: toUserId, previousOwnerId: fromUserId };
+  return withMembersLock(db, orgId, async () => {
+    const from = await requireMember(db, orgId, fromUserId);
+    if (from.role !== 'owner') throw new ForbiddenError('only an owner may transfer ownership');
+    if (fromUserId === toUserId) throw new ConflictError('this person already owns the organization');
+    await requireMember(db, orgId, toUserId);
+    await db.memberships.updateOne({ _id: membershipId(orgId, toUserId) }, { $set: { role: 'owner' } });
+    await db.memberships.updateOne({ _id: membershipId(orgId, fromUserId) }, { $set: { role: 'admin' } });
+    return { orgId, ownerId: toUserId, previousOwnerId: fromUserId };
+  });
 }

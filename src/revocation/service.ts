@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { membershipId } from '../orgs/model.js';
 import { getMembership } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
+import { withMembersLock } from '../stores/lock.js';
 import type { RevocationPublisher } from './publisher.js';
 
 interface RevocableModel {
@@ -37,12 +38,14 @@ export async function removeMember(
   orgId: string,
   userId: string,
 ): Promise<void> {
-  const membership = await getMembership(db, orgId, userId);
-  if (!membership) throw new NotFoundError('this person is not a member of the organization');
-  if (membership.role === 'owner' && (await db.memberships.countDocuments({ orgId, role: 'owner' })) <= 1) {
-    throw new ConflictError('the last owner of an organization cannot be removed');
-  }
-  await db.memberships.deleteOne({ _id: membershipId(orgId, userId) });
+  await withMembersLock(db, orgId, async () => {
+    const membership = await getMembership(db, orgId, userId);
+    if (!membership) throw new NotFoundError('this person is not a member of the organization');
+    if (membership.role === 'owner' && (await db.memberships.countDocuments({ orgId, role: 'owner' })) <= 1) {
+      throw new ConflictError('the last owner of an organization cannot be removed');
+    }
+    await db.memberships.deleteOne({ _id: membershipId(orgId, userId) });
+  });
   const at = Date.now();
   await deleteMemberApiKeys(db, orgId, userId);
   const grants = await grantOrgs(db).find({ orgId, userId }).toArray();
