@@ -60,7 +60,14 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
       resourceName: 'Orgauth admin API',
     }),
   );
-  const apiDeps = { config, db: stores.db, provider: oidc.provider, publisher: oidc.publisher };
+  const apiDeps = {
+    config,
+    db: stores.db,
+    provider: oidc.provider,
+    publisher: oidc.publisher,
+    publicJwks: oidc.publicJwks,
+    revocation,
+  };
   const loginLimiter = createLoginLimiter(stores.redis, {
     perAccount: config.loginMaxFailures,
     perIp: config.loginMaxFailuresPerIp,

@@ -14,6 +14,7 @@ const REDACT = [
   '*.code',
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["orgauth-subject-token"]',
   'res.headers["set-cookie"]',
 ];
 

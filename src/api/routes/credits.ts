@@ -10,11 +10,13 @@ import {
   transactionFilterSchema,
   usageReport,
 } from '../../credits/service.js';
+import { InvalidError } from '../../errors.js';
 import { issuedTokens } from '../../oidc/token-records.js';
 import type { ApiDeps } from '../deps.js';
 import type { Caller } from '../route.js';
 import { defineRoute } from '../route.js';
 import { orgIdParam, pageOf, pageQuery } from '../schemas.js';
+import { SUBJECT_TOKEN_HEADER, verifySubjectToken } from '../subject-token.js';
 
 const orgParams = z.object({ orgId: orgIdParam });
 const timestamp = z.string().describe('ISO 8601 date-time');
@@ -158,7 +160,7 @@ export const creditRoutes = [
     path: '/orgs/{orgId}/credits/debits',
     operationId: 'debitCredits',
     summary:
-      'Deduct credits (Idempotency-Key header required): usage charged by a member’s key (and its team) or token, or an organization’s client; 402 below the overdraft limit',
+      'Deduct credits (Idempotency-Key header required): usage charged by a member’s key (and its team) or token, or an organization’s client; a resource server names the person’s token it charges for in Orgauth-Subject-Token; 402 below the overdraft limit',
     tag: 'Credits',
     access: { kind: 'org', action: 'credits.debit' },
     params: orgParams,
@@ -166,9 +168,19 @@ export const creditRoutes = [
     response: changeResultSchema,
     status: 201,
     handler: async ({ params, body, caller, deps, header, requestId, audit }) => {
+      const subjectToken = header(SUBJECT_TOKEN_HEADER);
+      if (subjectToken !== undefined && caller.actor.type !== 'client') {
+        throw new InvalidError('only a resource server (a client of the organization) may charge for a subject token', {
+          [SUBJECT_TOKEN_HEADER]:
+            'is accepted only with a client credentials token of one of the organization’s clients',
+        });
+      }
       const result = await debitCredits(deps.db, params.orgId, body, {
         actor: caller.actor,
-        attribution: await attributionOf(caller, deps, params.orgId),
+        attribution:
+          subjectToken !== undefined
+            ? await verifySubjectToken(deps, subjectToken, params.orgId)
+            : await attributionOf(caller, deps, params.orgId),
         idempotencyKey: header('idempotency-key'),
         requestId,
       });
