@@ -43,7 +43,15 @@ async function readJson(ctx: Context, next: Next) {
   if (!ctx.is('application/json')) {
     throw new InvalidError('send the body as application/json', { body: 'must be application/json' });
   }
-  return json(ctx, next);
+  return json(ctx, async () => {
+    const raw = (ctx.request as { rawBody?: string }).rawBody;
+    if (!raw?.trim()) throw new InvalidError('send a JSON object as the body', { body: 'is required' });
+    const body: unknown = ctx.request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new InvalidError('send a JSON object as the body', { body: 'must be a JSON object' });
+    }
+    return next();
+  });
 }
 
 /** `/api/v1`: each route reads as authenticate → validate → handle; the OpenAPI document comes from the same routes. */

@@ -13,6 +13,23 @@ interface Problem {
   errors?: Record<string, string>;
 }
 
+/** What the body parser's errors mean, in words a client can act on. */
+const BODY_ERRORS: Record<string, { code: string; title: string; detail: string }> = {
+  'entity.parse.failed': { code: 'malformed_body', title: 'Malformed body', detail: 'the body is not valid JSON' },
+  'entity.too.large': { code: 'body_too_large', title: 'Body too large', detail: 'the body is larger than allowed' },
+  'entity.verify.failed': { code: 'malformed_body', title: 'Malformed body', detail: 'the body could not be read' },
+  'encoding.unsupported': {
+    code: 'unsupported_encoding',
+    title: 'Unsupported encoding',
+    detail: 'send the body in UTF-8 without a content encoding',
+  },
+  'request.size.invalid': {
+    code: 'malformed_body',
+    title: 'Malformed body',
+    detail: 'the body is shorter than its Content-Length',
+  },
+};
+
 /** Maps any thrown error to a status and an RFC 9457 problem; unknown errors never leak their message. */
 export function toProblem(error: unknown): Problem {
   if (error instanceof DomainError) {
@@ -32,13 +49,19 @@ export function toProblem(error: unknown): Problem {
       detail: 'A store Orgauth depends on is temporarily unavailable; try again shortly.',
     };
   }
-  const http = error as { status?: number; expose?: boolean; message?: string };
+  const http = error as { status?: number; expose?: boolean; message?: string; type?: string };
   if (typeof http.status === 'number' && http.status >= 400 && http.status < 500) {
+    const known =
+      error instanceof SyntaxError
+        ? BODY_ERRORS['entity.parse.failed']
+        : typeof http.type === 'string'
+          ? BODY_ERRORS[http.type]
+          : undefined;
     return {
-      type: `${PROBLEM_BASE}http-${http.status}`,
-      title: 'Bad request',
+      type: `${PROBLEM_BASE}${known ? known.code : `http-${http.status}`}`,
+      title: known ? known.title : 'Bad request',
       status: http.status,
-      detail: http.expose ? http.message : undefined,
+      detail: known?.detail ?? (http.expose ? http.message : undefined),
     };
   }
   return { type: `${PROBLEM_BASE}internal`, title: 'Internal error', status: 500 };
