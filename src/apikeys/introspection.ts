@@ -2,6 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { oauthRequestErrors } from '../http/errors.js';
 import { hashClientSecret } from '../oidc/client-secret.js';
 import type { Db } from '../stores/db.js';
 import { sameHash } from './format.js';
@@ -47,27 +48,32 @@ function presentedCredentials(ctx: Context, body: Record<string, unknown>) {
  */
 export function apiKeyIntrospectionRoutes(provider: Provider, db: Db) {
   const router = new Router();
-  router.post('/api-keys/introspection', bodyParser({ enableTypes: ['form'], formLimit: '8kb' }), async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const credentials = presentedCredentials(ctx, body);
-    const client = credentials ? await provider.Client.find(credentials.id) : undefined;
-    const stored = client?.clientSecret?.replace(/^sha256\$/, '') ?? '';
-    const presented = credentials ? hashClientSecret(credentials.secret).replace(/^sha256\$/, '') : '';
-    if (!client || !stored || !sameHash(stored, presented)) {
-      ctx.status = 401;
-      ctx.set('WWW-Authenticate', 'Basic realm="orgauth"');
-      ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
-      return;
-    }
-    const token = typeof body.token === 'string' ? body.token : '';
-    if (!token) {
-      ctx.status = 400;
-      ctx.body = { error: 'invalid_request', error_description: 'token is required' };
-      return;
-    }
-    const key = token.length <= 512 ? await verifyApiKey(db, token) : undefined;
-    ctx.body = key && client.metadata().org_id === key.orgId ? describeApiKey(key) : { active: false };
-  });
+  router.post(
+    '/api-keys/introspection',
+    oauthRequestErrors(),
+    bodyParser({ enableTypes: ['form'], formLimit: '8kb' }),
+    async (ctx) => {
+      ctx.set('Cache-Control', 'no-store');
+      const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+      const credentials = presentedCredentials(ctx, body);
+      const client = credentials ? await provider.Client.find(credentials.id) : undefined;
+      const stored = client?.clientSecret?.replace(/^sha256\$/, '') ?? '';
+      const presented = credentials ? hashClientSecret(credentials.secret).replace(/^sha256\$/, '') : '';
+      if (!client || !stored || !sameHash(stored, presented)) {
+        ctx.status = 401;
+        ctx.set('WWW-Authenticate', 'Basic realm="orgauth"');
+        ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
+        return;
+      }
+      const token = typeof body.token === 'string' ? body.token : '';
+      if (!token) {
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_request', error_description: 'token is required' };
+        return;
+      }
+      const key = token.length <= 512 ? await verifyApiKey(db, token) : undefined;
+      ctx.body = key && client.metadata().org_id === key.orgId ? describeApiKey(key) : { active: false };
+    },
+  );
   return router;
 }

@@ -2,7 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { DomainError } from '../errors.js';
-import { renderErrorPage } from '../http/views.js';
+import { renderErrorPage, renderUnreadableRequest } from '../http/views.js';
 import { listUserOrganizations } from '../orgs/service.js';
 import { isStoreOutage } from '../stores/outage.js';
 import { findUserById } from '../users/service.js';
@@ -38,6 +38,7 @@ async function consoleErrors(ctx: Context, next: Next) {
         message: 'Orgauth cannot reach one of its stores right now. Please try again in a moment.',
       });
     }
+    if (renderUnreadableRequest(ctx, error)) return;
     if (!(error instanceof DomainError)) throw error;
     renderErrorPage(ctx, {
       status: error.status,

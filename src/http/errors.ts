@@ -85,3 +85,18 @@ export function errorBoundary() {
     }
   };
 }
+
+/** For endpoints that speak OAuth: a request that cannot be read is an `invalid_request`, not a problem document. */
+export function oauthRequestErrors() {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } catch (error) {
+      const problem = toProblem(error);
+      if (problem.status >= 500 || error instanceof DomainError) throw error;
+      ctx.status = problem.status;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { error: 'invalid_request', error_description: problem.detail ?? 'the request could not be read' };
+    }
+  };
+}

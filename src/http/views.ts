@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import Router from '@koa/router';
 import { Eta } from 'eta';
 import type { Context } from 'koa';
+import { DomainError } from '../errors.js';
 import { repoRoot } from '../stores/local/index.js';
+import { toProblem } from './errors.js';
 
 const eta = new Eta({ views: join(repoRoot, 'views'), cache: true, autoEscape: true });
 
@@ -42,6 +44,22 @@ export interface ErrorPage {
 
 export function renderErrorPage(ctx: Context, page: ErrorPage): void {
   renderPage(ctx, 'errors/error', { title: page.heading, ...page, requestId: ctx.state.requestId }, page.status);
+}
+
+/**
+ * A request a page's form could not be read from (too large, not form-encoded, bad encoding) as a
+ * readable page; false for anything else.
+ */
+export function renderUnreadableRequest(ctx: Context, error: unknown): boolean {
+  const problem = toProblem(error);
+  if (problem.status < 400 || problem.status >= 500 || error instanceof DomainError) return false;
+  renderErrorPage(ctx, {
+    status: problem.status,
+    heading: 'This form could not be read',
+    message: problem.detail ?? 'The request was not in a form this page accepts.',
+    hint: 'Go back, check what you entered, and send the form again.',
+  });
+  return true;
 }
 
 /** Whether the caller wants a page rather than JSON (browsers send text/html first). */

@@ -5,7 +5,7 @@ import type Provider from 'oidc-provider';
 import { errors, type InteractionResults } from 'oidc-provider';
 import type { Config } from '../../config.js';
 import { csrfToken, isValidCsrfToken } from '../../http/csrf.js';
-import { renderErrorPage, renderPage } from '../../http/views.js';
+import { renderErrorPage, renderPage, renderUnreadableRequest } from '../../http/views.js';
 import { appRefusal } from '../../orgs/approvals.js';
 import type { Stores } from '../../stores/index.js';
 import { isStoreOutage } from '../../stores/outage.js';
@@ -248,5 +248,6 @@ function renderInteractionError(ctx: Context, error: unknown): void {
     });
     return;
   }
+  if (renderUnreadableRequest(ctx, error)) return;
   throw error;
 }
