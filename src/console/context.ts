@@ -102,7 +102,11 @@ export function show(ctx: Context, template: string, data: Record<string, unknow
 /** A string field of a posted form ('' when absent or not a string). */
 export function field(ctx: Context, name: string): string {
   const value = ((ctx.request.body ?? {}) as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : '';
+  if (value === undefined) return '';
+  // `name[x]=` and repeated fields parse to objects and lists: never read one as empty text.
+  if (typeof value !== 'string')
+    throw new InvalidError(`${name} must be sent once, as text`, { [name]: 'must be text' });
+  return value;
 }
 
 /** A refusal of the console's own (sign-in throttling, a wrong password), with its HTTP status. */

@@ -1,7 +1,7 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { DomainError } from '../errors.js';
+import { formBody } from '../http/forms.js';
 import { renderErrorPage, renderUnreadableRequest } from '../http/views.js';
 import { listUserOrganizations } from '../orgs/service.js';
 import { isStoreOutage } from '../stores/outage.js';
@@ -23,7 +23,7 @@ import { transactionPages } from './routes/transactions.js';
 export type { ConsoleDeps } from './context.js';
 export { consoleSessions } from './session.js';
 
-const form = bodyParser({ enableTypes: ['form'], formLimit: '32kb', encoding: 'utf-8' });
+const form = formBody('32kb');
 
 /** Domain errors outside a form (an unknown organization, a refused page) as readable pages. */
 async function consoleErrors(ctx: Context, next: Next) {

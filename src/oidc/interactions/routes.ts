@@ -1,10 +1,10 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors, type InteractionResults } from 'oidc-provider';
 import type { Config } from '../../config.js';
 import { csrfToken, isValidCsrfToken } from '../../http/csrf.js';
+import { formBody } from '../../http/forms.js';
 import { renderErrorPage, renderPage, renderUnreadableRequest } from '../../http/views.js';
 import { appRefusal } from '../../orgs/approvals.js';
 import type { Stores } from '../../stores/index.js';
@@ -30,7 +30,7 @@ export interface InteractionDeps {
 export function interactionRoutes({ config, stores, provider, loginLimiter }: InteractionDeps): Router {
   const { db } = stores;
   const router = new Router({ prefix: '/interaction/:uid' });
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+  const form = formBody('16kb');
 
   router.use(async (ctx, next) => {
     try {
