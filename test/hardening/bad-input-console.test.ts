@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addCredits } from '../../src/credits/service.js';
 import { setPlatformAdmin } from '../../src/users/service.js';
 import { orgWithRoles } from '../support/api.js';
+import { consoleSignIn } from '../support/console.js';
 import { TEST_PASSWORD } from '../support/factories.js';
 import { type Answer, answer, expectPage, INVALID_UTF8, inBatches, snapshot } from '../support/fuzz.js';
 import { startTestServer } from '../support/harness.js';
@@ -26,23 +27,9 @@ beforeAll(async () => {
     { actor: { type: 'system', id: 'test' } },
   );
   // Sign in as a browser does, and keep the session's CSRF token.
-  const page = await fetch(`${server.url}/console/signin`);
-  const visitor = page.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  const visitorCsrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
-  const signedIn = await fetch(`${server.url}/console/signin`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: visitor, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ csrf: visitorCsrf, email: acme.owner.email, password: TEST_PASSWORD }).toString(),
-  });
+  const signedIn = await consoleSignIn(server.url, acme.owner.email, TEST_PASSWORD);
   expect(signedIn.status).toBe(303);
-  cookie = signedIn.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
+  cookie = signedIn.cookies.map((c) => c.split(';')[0]).join('; ');
   const overview = await fetch(`${server.url}/console/orgs/${acme.org._id}/transactions`, { headers: { cookie } });
   csrf = /name="csrf" value="([^"]+)"/.exec(await overview.text())?.[1] ?? '';
   expect(csrf).not.toBe('');
