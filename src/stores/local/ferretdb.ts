@@ -12,7 +12,7 @@ export interface FerretDbOptions {
 }
 
 export function ferretDbBinary(root: string): string {
-  return join(root, '.cache', 'bin', 'ferretdb');
+  return join(root, '.cache', 'bin', 'ferretdb-v1.24.2-idindex');
 }
 
 /** Builds the FerretDB binary from the Go module proxy when it is not cached yet. */
