@@ -1,10 +1,23 @@
 // Child process of bench/token-endpoint.ts: bare oidc-provider with its in-memory adapter, configured
 // like Orgauth for the measured scenarios (client credentials for a JWT or an opaque resource,
-// introspection, RS256), so that every Orgauth figure can also be read as a ratio to it.
+// introspection, authorization codes with PKCE, rotating refresh tokens, the sign-in page, RS256), so
+// that every Orgauth figure can also be read as a ratio to it. Asked over IPC, it mints codes and
+// refresh tokens the way a finished sign-in would.
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
+import { mintCodes, mintRefreshTokens, plainGrant } from './mint.js';
 
-const { PORT = '0', ISSUER = '', CLIENT_ID = '', CLIENT_SECRET = '', JWT_API = '', OPAQUE_API = '' } = process.env;
+const {
+  PORT = '0',
+  ISSUER = '',
+  CLIENT_ID = '',
+  CLIENT_SECRET = '',
+  APP_ID = '',
+  APP_SECRET = '',
+  REDIRECT_URI = '',
+  JWT_API = '',
+  OPAQUE_API = '',
+} = process.env;
 const { privateKey } = await generateKeyPair('RS256', { extractable: true });
 const provider = new Provider(ISSUER, {
   clients: [
@@ -15,14 +28,27 @@ const provider = new Provider(ISSUER, {
       redirect_uris: [],
       response_types: [],
     },
+    {
+      client_id: APP_ID,
+      client_secret: APP_SECRET,
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: [REDIRECT_URI],
+      response_types: ['code'],
+    },
   ],
   jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'bench' }] },
+  findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+  pkce: { required: () => true },
+  rotateRefreshToken: true,
+  issueRefreshToken: () => true,
   features: {
-    devInteractions: { enabled: false },
+    devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
     resourceIndicators: {
       enabled: true,
+      defaultResource: () => JWT_API,
+      useGrantedResource: () => true,
       getResourceServerInfo: (_ctx, indicator) => ({
         scope: 'read',
         audience: indicator,
@@ -32,6 +58,15 @@ const provider = new Provider(ISSUER, {
       }),
     },
   },
+});
+const grantId = await plainGrant(provider, 'bench-person', APP_ID, JWT_API);
+process.on('message', async (message: { mint: 'codes' | 'refresh'; count: number }) => {
+  const input = { accountId: 'bench-person', clientId: APP_ID, grantId, redirectUri: REDIRECT_URI, resource: JWT_API };
+  const minted =
+    message.mint === 'codes'
+      ? await mintCodes(provider, { ...input, count: message.count })
+      : await mintRefreshTokens(provider, { ...input, count: message.count });
+  process.send?.({ minted });
 });
 const server = provider.listen(Number(PORT), '127.0.0.1');
 server.once('listening', () => process.send?.('ready'));

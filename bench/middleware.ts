@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import '../src/oidc/notices.js';
+import { createApiKey } from '../src/apikeys/service.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { registerOrgClient } from '../src/oidc/clients.js';
@@ -83,10 +84,13 @@ const child = fork(join(repoRoot, 'bench', 'resource-server.ts'), [], {
 await new Promise((resolve) => child.once('message', resolve));
 
 const base = `http://127.0.0.1:${resourcePort}`;
+// An org API key goes through the same introspecting middleware as opaque tokens (cached the same way).
+const apiKey = (await createApiKey(stores.db, { orgId: org._id, userId: owner._id }, { name: 'bench' })).key;
 const targets = {
   bare: { path: `/bare/${org._id}`, token: undefined },
   jwt: { path: `/jwt/${org._id}`, token: jwt },
   opaque: { path: `/opaque/${org._id}`, token: opaque },
+  apiKey: { path: `/opaque/${org._id}`, token: apiKey },
 };
 
 async function load(path: string, token: string | undefined, connections: number) {
@@ -106,7 +110,7 @@ async function load(path: string, token: string | undefined, connections: number
 }
 
 const results: Record<string, Record<string, Awaited<ReturnType<typeof load>>>> = {};
-for (const connections of [1, 32]) {
+for (const connections of [2, 32]) {
   for (const [name, target] of Object.entries(targets)) {
     await load(target.path, target.token, connections).catch(() => undefined); // warm caches and JIT
     results[`${name}@${connections}`] = { [name]: await load(target.path, target.token, connections) };
@@ -125,15 +129,17 @@ async function firstSightMicros(rounds = 2000) {
 const firstSightUs = await firstSightMicros();
 
 const row = (name: string, c: number) => results[`${name}@${c}`]?.[name];
-const summary = [1, 32].map((c) => {
+const summary = [2, 32].map((c) => {
   const bare = row('bare', c);
   const jwtRow = row('jwt', c);
   const opaqueRow = row('opaque', c);
+  const apiKeyRow = row('apiKey', c);
   return {
     connections: c,
     bare,
     jwt: jwtRow,
     opaque: opaqueRow,
+    apiKey: apiKeyRow,
     jwtRatio: bare && jwtRow ? +(jwtRow.rps / bare.rps).toFixed(3) : null,
     opaqueRatio: bare && opaqueRow ? +(opaqueRow.rps / bare.rps).toFixed(3) : null,
     // Extra time per request (µs) from throughput: 1/rps_protected − 1/rps_bare. The resource server
@@ -141,6 +147,8 @@ const summary = [1, 32].map((c) => {
     // at 1 connection it is the added latency.
     jwtOverheadUs: bare && jwtRow ? Math.round(1e6 / jwtRow.rps - 1e6 / bare.rps) : null,
     opaqueOverheadUs: bare && opaqueRow ? Math.round(1e6 / opaqueRow.rps - 1e6 / bare.rps) : null,
+    apiKeyRatio: bare && apiKeyRow ? +(apiKeyRow.rps / bare.rps).toFixed(3) : null,
+    apiKeyOverheadUs: bare && apiKeyRow ? Math.round(1e6 / apiKeyRow.rps - 1e6 / bare.rps) : null,
   };
 });
 
@@ -161,6 +169,7 @@ const lines = [
     `| ${s.connections} | bare | ${s.bare?.rps} | ${s.bare?.p50} | ${s.bare?.p99} | 1 | 0 |`,
     `| ${s.connections} | requireOrgToken (JWT) | ${s.jwt?.rps} | ${s.jwt?.p50} | ${s.jwt?.p99} | ${s.jwtRatio} | ${s.jwtOverheadUs} |`,
     `| ${s.connections} | requireOrgToken (opaque, warm) | ${s.opaque?.rps} | ${s.opaque?.p50} | ${s.opaque?.p99} | ${s.opaqueRatio} | ${s.opaqueOverheadUs} |`,
+    `| ${s.connections} | requireOrgToken (API key, warm) | ${s.apiKey?.rps} | ${s.apiKey?.p50} | ${s.apiKey?.p99} | ${s.apiKeyRatio} | ${s.apiKeyOverheadUs} |`,
   ]),
 ];
 writeFileSync(
