@@ -23,6 +23,7 @@ import { createLoginLimiter } from './oidc/interactions/login-limiter.js';
 import { interactionRoutes } from './oidc/interactions/routes.js';
 import { discoveryAliases, publicEndpointCors, registrationRateLimit } from './oidc/mcp-edge.js';
 import { oauthOutageAnswers } from './oidc/outage-answers.js';
+import { refuseEncodedBodies } from './oidc/request-encoding.js';
 import { protectedResourceMetadata } from './resource/protected-resource-metadata.js';
 import type { RevocationFeed } from './resource/revocation-feed.js';
 import type { Stores } from './stores/index.js';
@@ -85,6 +86,7 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
   app.use(oauthOutageAnswers());
   app.use(publicEndpointCors());
   app.use(discoveryAliases());
+  app.use(refuseEncodedBodies());
   if (config.registration !== 'off') app.use(registrationRateLimit(stores.redis, config.registrationRateLimit));
   app.use(hashPresentedClientSecrets());
   app.use(tokenEndpointRateLimit(stores.redis, config.tokenRateLimit));

@@ -4,6 +4,7 @@ import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { recordAudit } from '../audit/service.js';
 import { InvalidError } from '../errors.js';
+import { refuseUnreadableBody } from '../http/body-errors.js';
 import { PROBLEM_BASE } from '../http/errors.js';
 import { authorize } from '../orgs/policy.js';
 import { BearerError, bearerChallenge } from '../resource/errors.js';
@@ -37,7 +38,12 @@ function bearerProblems(issuer: string) {
   };
 }
 
-const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' });
+const json = bodyParser({
+  enableTypes: ['json'],
+  jsonLimit: '64kb',
+  encoding: 'utf-8',
+  onError: refuseUnreadableBody,
+});
 
 async function readJson(ctx: Context, next: Next) {
   if (!ctx.is('application/json')) {

@@ -2,6 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { refuseUnreadableBody } from '../http/body-errors.js';
 import { oauthRequestErrors } from '../http/errors.js';
 import { hashClientSecret } from '../oidc/client-secret.js';
 import type { Db } from '../stores/db.js';
@@ -51,7 +52,7 @@ export function apiKeyIntrospectionRoutes(provider: Provider, db: Db) {
   router.post(
     '/api-keys/introspection',
     oauthRequestErrors(),
-    bodyParser({ enableTypes: ['form'], formLimit: '8kb' }),
+    bodyParser({ enableTypes: ['form'], formLimit: '8kb', onError: refuseUnreadableBody }),
     async (ctx) => {
       ctx.set('Cache-Control', 'no-store');
       const body = (ctx.request.body ?? {}) as Record<string, unknown>;

@@ -18,6 +18,16 @@ const BODY_ERRORS: Record<string, { code: string; title: string; detail: string 
   'entity.parse.failed': { code: 'malformed_body', title: 'Malformed body', detail: 'the body is not valid JSON' },
   'entity.too.large': { code: 'body_too_large', title: 'Body too large', detail: 'the body is larger than allowed' },
   'entity.verify.failed': { code: 'malformed_body', title: 'Malformed body', detail: 'the body could not be read' },
+  'form.malformed': {
+    code: 'malformed_body',
+    title: 'Malformed form',
+    detail: 'send each field of the form once, as URL-encoded UTF-8 text',
+  },
+  'encoding.corrupt': {
+    code: 'malformed_body',
+    title: 'Malformed body',
+    detail: 'the body does not decompress as its Content-Encoding says',
+  },
   'encoding.unsupported': {
     code: 'unsupported_encoding',
     title: 'Unsupported encoding',

@@ -4,7 +4,16 @@ import { setPlatformAdmin } from '../../src/users/service.js';
 import { orgWithRoles } from '../support/api.js';
 import { consoleSignIn } from '../support/console.js';
 import { TEST_PASSWORD } from '../support/factories.js';
-import { type Answer, answer, expectPage, INVALID_UTF8, inBatches, snapshot } from '../support/fuzz.js';
+import {
+  type Answer,
+  answer,
+  expectPage,
+  INVALID_UTF8,
+  inBatches,
+  misencoded,
+  redisKeys,
+  snapshot,
+} from '../support/fuzz.js';
 import { startTestServer } from '../support/harness.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -76,11 +85,23 @@ const post = (path: string, body: BodyInit | undefined, type?: string) =>
   });
 const formType = 'application/x-www-form-urlencoded';
 
+/** What the stores hold, minus counters: what a refused form must leave as it was. */
+const stored = async () => ({ db: await snapshot(server.stores.db), redis: await redisKeys(server.stores.redis) });
+
+const balance = async () => {
+  const response = await fetch(`${server.url}/api/v1/orgs/${acme.org._id}/credits`, {
+    headers: { authorization: `Bearer ${acme.keys.owner}` },
+  });
+  return ((await response.json()) as { balance: number }).balance;
+};
+
 describe('the console forms under bad input', () => {
   it('answer operator objects, duplicated fields and unreadable posts with a page, and change nothing', {
     timeout: 60_000,
   }, async () => {
-    const before = await snapshot(server.stores.db);
+    const before = await stored();
+    // The snapshot sees the signed-in session, so a form that ended or forked it would show.
+    expect(before.redis.filter((key) => key.startsWith('console-session:'))).toHaveLength(1);
     const jobs: Array<() => Promise<Answer>> = [];
     for (const { path, fields } of forms) {
       const label = (what: string) => `${path} ${what}`;
@@ -114,6 +135,19 @@ describe('the console forms under bad input', () => {
         () =>
           answer(label('malformed encoding'), post(path, `csrf=${csrf}&${fields[0] ?? 'x'}=%E0%A4%A&%zz`, formType)),
         () => answer(label('no body'), post(path, undefined, formType)),
+        ...misencoded(`csrf=${csrf}&${fields.map((f) => `${f}=x`).join('&')}`).map(
+          ({ what, encoding, body }) =>
+            () =>
+              answer(
+                label(what),
+                fetch(`${server.url}${path}`, {
+                  method: 'POST',
+                  redirect: 'manual',
+                  headers: { cookie, accept: 'text/html', 'content-type': formType, 'content-encoding': encoding },
+                  body,
+                }),
+              ),
+        ),
       );
     }
     const answers = await inBatches(jobs, 8);
@@ -122,7 +156,11 @@ describe('the console forms under bad input', () => {
       // A refused form either comes back with its errors (a page) or is answered with an error page.
       expectPage(a);
     }
-    expect(await snapshot(server.stores.db)).toEqual(before);
+    for (const { what, status = 400 } of misencoded('')) {
+      for (const a of answers.filter((x) => x.label.endsWith(` ${what}`))) expect(a.status, a.label).toBe(status);
+    }
+    expect(await stored()).toEqual(before);
+    expect(await balance()).toBe(50);
   });
 
   it('answers hostile ids in console paths with a page', { timeout: 60_000 }, async () => {

@@ -1,3 +1,5 @@
+import { gzipSync } from 'node:zlib';
+import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import type { Db } from '../../src/stores/db.js';
 
@@ -5,7 +7,11 @@ import type { Db } from '../../src/stores/db.js';
 export const OPERATOR = { $gt: '' };
 
 /** Bytes that are not UTF-8. */
-export const INVALID_UTF8 = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]);
+export const INVALID_UTF8 = new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]);
+
+/** Text and raw bytes joined into one request body. */
+export const bytes = (...parts: Array<string | Uint8Array>) =>
+  new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
 
 /** Strings that must stay plain text wherever they land (ids, names, query values). */
 export const HOSTILE_STRINGS = ['{"$gt":""}', '$where', '$ne', '../../etc/passwd', "'; DROP TABLE users; --", '\u0000'];
@@ -21,6 +27,44 @@ export async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
     result[name] = docs.map(({ lastUsedAt: _used, updatedAt: _updated, ...rest }) => rest);
   }
   return result;
+}
+
+/**
+ * Rate-limit and sign-in throttling counters: refused requests may count there (that is their job),
+ * but they hold nothing of anyone's.
+ */
+const COUNTERS =
+  /^(admin-api|admin-api-auth-failures|client-auth|registration-ip|login-fail-account|login-fail-ip|login-delay):/;
+
+/** The Redis keys of this test file's prefix, minus counters. */
+export async function redisKeys(redis: Redis): Promise<string[]> {
+  const prefix = redis.options.keyPrefix ?? '';
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    // SCAN patterns are not prefixed by the client: the prefix is spelled out here.
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch.map((key) => key.slice(prefix.length)));
+  } while (cursor !== '0');
+  return keys.filter((key) => !COUNTERS.test(key)).sort();
+}
+
+/**
+ * A body sent with a Content-Encoding that lies about it: not compressed at all, cut short, in an
+ * encoding no one supports, or a small gzip that inflates past any body limit.
+ */
+export function misencoded(
+  raw: string,
+): Array<{ what: string; encoding: string; body: Uint8Array<ArrayBuffer>; status?: number }> {
+  const plain = new TextEncoder().encode(raw);
+  return [
+    { what: 'gzip that is not gzip', encoding: 'gzip', body: plain },
+    { what: 'truncated gzip', encoding: 'gzip', body: new Uint8Array(gzipSync(raw).subarray(0, 12)) },
+    { what: 'brotli that is not brotli', encoding: 'br', body: plain },
+    { what: 'unknown encoding', encoding: 'compress', body: plain, status: 415 },
+    { what: 'gzip bomb', encoding: 'gzip', body: new Uint8Array(gzipSync(raw + ' '.repeat(2_000_000))), status: 413 },
+  ];
 }
 
 export interface Answer {
