@@ -54,7 +54,9 @@ export function introspector(issuer: Issuer, credentials: IntrospectionCredentia
         throw invalidToken('the access token is not active');
       }
       const claims = claimsFrom(body);
-      cache.set(key, claims, Math.min(now + maxCacheMs, (claims.exp ?? 0) * 1000));
+      // An API key without an expiry is reused for `maxCacheSeconds`; revocation notices drop it sooner.
+      const expiry = claims.exp === undefined ? Number.POSITIVE_INFINITY : claims.exp * 1000;
+      cache.set(key, claims, Math.min(now + maxCacheMs, expiry));
       return claims;
     },
     forget(hash: string) {

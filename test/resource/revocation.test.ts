@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, revokeApiKey } from '../../src/apikeys/service.js';
 import { revocationFeed } from '../../src/resource/index.js';
 import { createResourceServer } from '../../src/resources/service.js';
 import { deleteClient, removeMember } from '../../src/revocation/service.js';
@@ -144,6 +145,18 @@ describe('revocation reaches resource middlewares within seconds', () => {
       'token',
       () => opaqueResource.call(orgId, `Bearer ${access_token}`),
       () => client.tokenRevocation(rp, access_token),
+    );
+  });
+});
+
+describe('org API keys at an introspecting middleware', () => {
+  it('are reused from the cache, and refused within seconds once revoked', async () => {
+    const { key, id } = await createApiKey(orgauth.stores.db, { orgId, userId: owner._id }, { name: 'cached' });
+    expect((await opaqueResource.call(orgId, `Bearer ${key}`)).status).toBe(200);
+    await timeToRejection(
+      'api key',
+      () => opaqueResource.call(orgId, `Bearer ${key}`),
+      () => revokeApiKey(orgauth.stores.db, orgauth.oidc.publisher, orgId, id),
     );
   });
 });
