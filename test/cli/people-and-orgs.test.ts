@@ -83,6 +83,6 @@ describe('orgauth CLI', () => {
       ...env,
       REDIS_URL: 'http://wrong',
     });
-    expectOneLineError(result, /REDIS_URL must start with redis:\/\//);
+    expectOneLineError(result, /REDIS_URL must be redis:\/\/, rediss:\/\/ or redis\+sentinel:\/\//);
   });
 });
