@@ -2,7 +2,7 @@
 // and for 100 organizations at once. Orgauth runs as its own process (dist/main.js) on a throw-away
 // FerretDB database; autocannon sends debits with fresh Idempotency-Keys over 32 connections.
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createApiKey } from '../src/apikeys/service.js';
@@ -73,6 +73,11 @@ async function debits(orgs: Array<{ id: string; key: string }>, label: string, c
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     total: result.requests.total,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    rssMb: Math.round(
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+    ),
   };
 }
 

@@ -2,7 +2,7 @@
 // Starts its own FerretDB (throw-away folder), uses or starts Redis, runs Orgauth in this process
 // and the resource server in a child process; autocannon loads it over loopback.
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -106,6 +106,8 @@ async function load(path: string, token: string | undefined, connections: number
     p50: result.latency.p50,
     p99: result.latency.p99,
     meanMs: result.latency.mean,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
   };
 }
 
@@ -127,6 +129,10 @@ async function firstSightMicros(rounds = 2000) {
   return Math.round(Number(process.hrtime.bigint() - started) / 1000 / rounds);
 }
 const firstSightUs = await firstSightMicros();
+/** Resident memory of the resource server (the measured process), in MB. */
+const resourceServerRssMb = Math.round(
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+);
 
 const row = (name: string, c: number) => results[`${name}@${c}`]?.[name];
 const summary = [2, 32].map((c) => {
@@ -159,6 +165,7 @@ const report = {
   node: process.version,
   durationSeconds: DURATION,
   middleware: summary,
+  resourceServerRssMb,
   jwtFirstSightVerifyUs: firstSightUs,
 };
 writeFileSync(join(outDir, 'middleware.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -16,12 +16,20 @@ export interface MintInput {
   count: number;
 }
 
+/** Runs `make` `count` times, a few at a time (the stores answer concurrent writes faster). */
+async function inParallel(count: number, make: () => Promise<string>): Promise<string[]> {
+  const made: string[] = [];
+  for (let start = 0; start < count; start += 16) {
+    made.push(...(await Promise.all(Array.from({ length: Math.min(16, count - start) }, make))));
+  }
+  return made;
+}
+
 /** Authorization codes of one grant, each for the same PKCE verifier. */
 export async function mintCodes(provider: Provider, input: MintInput): Promise<string[]> {
   const client = await provider.Client.find(input.clientId);
   if (!client) throw new Error(`no client ${input.clientId}`);
-  const codes: string[] = [];
-  for (let i = 0; i < input.count; i++) {
+  return inParallel(input.count, () => {
     const code = new provider.AuthorizationCode({
       accountId: input.accountId,
       client,
@@ -33,17 +41,15 @@ export async function mintCodes(provider: Provider, input: MintInput): Promise<s
       codeChallengeMethod: 'S256',
       authTime: Math.floor(Date.now() / 1000),
     } as never);
-    codes.push(await code.save());
-  }
-  return codes;
+    return code.save();
+  });
 }
 
 /** Refresh tokens of one grant. */
 export async function mintRefreshTokens(provider: Provider, input: MintInput): Promise<string[]> {
   const client = await provider.Client.find(input.clientId);
   if (!client) throw new Error(`no client ${input.clientId}`);
-  const tokens: string[] = [];
-  for (let i = 0; i < input.count; i++) {
+  return inParallel(input.count, () => {
     const token = new provider.RefreshToken({
       accountId: input.accountId,
       client,
@@ -55,9 +61,8 @@ export async function mintRefreshTokens(provider: Provider, input: MintInput): P
       iiat: Math.floor(Date.now() / 1000),
       authTime: Math.floor(Date.now() / 1000),
     } as never);
-    tokens.push(await token.save());
-  }
-  return tokens;
+    return token.save();
+  });
 }
 
 /** A grant of `openid offline_access` and `read` at the resource (the baseline; Orgauth binds it to an organization). */

@@ -1,4 +1,6 @@
-// Child process of bench/middleware.ts: three trivial Koa routes, bare and behind requireOrgToken.
+// Child process of bench/middleware.ts and bench/token-endpoint.ts: trivial Koa routes, bare and behind
+// requireOrgToken (JWT; opaque tokens and API keys with introspection answers cached, or introspected
+// on every request).
 import Router from '@koa/router';
 import Koa from 'koa';
 import { requireOrgToken } from '../src/resource/index.js';
@@ -27,6 +29,18 @@ router.get(
     audience: OPAQUE_AUDIENCE,
     org,
     introspection: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, maxCacheSeconds: 600 },
+  }),
+  (ctx) => {
+    ctx.body = { ok: true };
+  },
+);
+router.get(
+  '/opaque-uncached/:orgId',
+  requireOrgToken({
+    issuer: ISSUER,
+    audience: OPAQUE_AUDIENCE,
+    org,
+    introspection: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, maxCacheSeconds: 0 },
   }),
   (ctx) => {
     ctx.body = { ok: true };

@@ -31,6 +31,8 @@ export async function benchServices(name: string) {
   return {
     env,
     base: `http://127.0.0.1:${port}`,
+    /** FerretDB's process, to read its CPU time. */
+    dbPid: ferret.pid,
     async stop() {
       await redis?.stop();
       await ferret.stop();

@@ -1,106 +1,141 @@
-// `npm run bench` (token endpoint part): client credentials (JWT and opaque), introspection, refresh
-// token rotation, authorization-code exchange and the sign-in page, for Orgauth (dist/main.js on
-// FerretDB + Redis, every token recorded in MongoDB) and, in the same run on the same machine, for
-// bare oidc-provider with its in-memory adapter; each figure is also a ratio. Then the database is
-// seeded at scale (bench/seed-scale.ts) and Orgauth's hot paths run again. BENCH_PROFILE=1 runs
-// Orgauth under --cpu-prof (bench/results/profiles/) for the client-credentials JWT scenario only.
+// `npm run bench` (hot paths): client credentials (JWT, opaque), introspection, refresh-token rotation,
+// authorization-code exchange and the sign-in page, for Orgauth (dist/main.js on FerretDB + Redis, every
+// token recorded in MongoDB) and, in the same run on the same machine, for bare oidc-provider with its
+// in-memory adapter (each figure is also a ratio); then Orgauth alone: requireOrgToken in a resource
+// server introspecting an opaque token or an org API key on every request, and credit debits. Then the
+// database is seeded at scale (bench/seed-scale.ts) and the hot paths, and a few admin paths, run again.
+// Every scenario runs at 2 and 32 connections. Codes and refresh tokens are minted beforehand and each
+// is used once; their runs last about BENCH_SECONDS.
+//   BENCH_SECONDS (5)     length of each measured run
+//   BENCH_ONLY (regexp)   only the scenarios whose name matches
+//   BENCH_SCALE=0         skip the seeding and the large-data runs; BENCH_SCALE_* set the counts
+//   BENCH_PROFILE=1       Orgauth alone under --cpu-prof (bench/results/profiles/), client credentials
+//                         JWT only (or BENCH_ONLY), then prints the top self-time functions
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import '../src/oidc/notices.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { registerOrgClient } from '../src/oidc/clients.js';
+import { sweepExpired } from '../src/oidc/adapters/index.js';
 import { createOidc } from '../src/oidc/index.js';
-import { issueOrgBoundGrant } from '../src/oidc/interactions/org-choice.js';
-import { createOrganization } from '../src/orgs/service.js';
-import { createResourceServer } from '../src/resources/service.js';
 import { openStores, type Stores } from '../src/stores/index.js';
 import { repoRoot } from '../src/stores/local/index.js';
 import { freePort } from '../src/stores/local/processes.js';
-import { signUp } from '../src/users/service.js';
-import { CODE_VERIFIER, mintCodes, mintRefreshTokens } from './mint.js';
-import { SCALE, seedScale } from './seed-scale.js';
+import {
+  basicOf,
+  type Credentials,
+  clientCredentialsToken,
+  encode,
+  form,
+  JWT_API,
+  OPAQUE_API,
+  type OrgauthFixture,
+  openSignIns,
+  orgauthFixture,
+  REDIRECT_URI,
+} from './fixture.js';
+import { CODE_VERIFIER } from './mint.js';
+import { printTopFunctions } from './profile-top.js';
+import { type AdminRow, type Row, tokenEndpointMarkdown } from './report.js';
+import { SCALE, type SeedTimings, seedScale } from './seed-scale.js';
 import { benchServices, waitUntil } from './services.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const PROFILE = process.env.BENCH_PROFILE === '1';
-/** How many single-use codes or refresh tokens each measured run spends. */
-const SPEND = Number(process.env.BENCH_SPEND ?? 1500);
-const JWT_API = 'https://bench-jwt.orgauth.test/';
-const OPAQUE_API = 'https://bench-opaque.orgauth.test/';
-const REDIRECT_URI = 'http://127.0.0.1:5989/cb';
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : undefined;
+const AT_SCALE = process.env.BENCH_SCALE !== '0' && !PROFILE;
+/** Upper bound of the codes or refresh tokens one run may spend. */
+const SPEND_MAX = Number(process.env.BENCH_SPEND_MAX ?? 20_000);
+const CONNECTIONS = [2, 32];
 const outDir = join(repoRoot, 'bench', 'results');
+const progress = (text: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 
 interface Target {
-  name: string;
+  name: 'orgauth' | 'oidc-provider';
   base: string;
-  worker: { id: string; secret: string };
-  app: { id: string; secret: string };
+  worker: Credentials;
+  app: Credentials;
   child: ChildProcess;
+  /** FerretDB's process (Orgauth only). */
+  dbPid?: number;
   mint(kind: 'codes' | 'refresh', count: number): Promise<string[]>;
   cleanup(): Promise<void>;
-  stores?: Stores;
+  /** Orgauth only: its database and what the fixture made, and a resource server in front of it. */
+  orgauth?: { stores: Stores; fixture: OrgauthFixture; resourceBase: string };
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux, 100 clock ticks a second). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Resident memory of a process, in MB (Linux). */
 function rssMb(pid: number | undefined): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  } catch {
+    return 0;
+  }
 }
+
+const stopChild = async (child: ChildProcess) => {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+};
 
 async function orgauth(): Promise<Target> {
   const services = await benchServices('token');
   const { env, base } = services;
   const config = loadConfig(env);
   const stores = await openStores(config);
+  // The same provider configuration and stores as the server: codes and refresh tokens minted here are its own.
   const { provider } = await createOidc(config, stores, createLogger({ logLevel: 'silent' }));
-  const owner = await signUp(stores.db, { email: 'bench-token@orgauth.test', password: 'bench-password' });
-  const org = await createOrganization(stores.db, { name: 'Bench' }, owner._id);
-  await createResourceServer(stores.db, { uri: JWT_API, scopes: ['read'], format: 'jwt', orgId: org._id });
-  await createResourceServer(stores.db, { uri: OPAQUE_API, scopes: ['read'], format: 'opaque', orgId: org._id });
-  const worker = await registerOrgClient(provider, stores.db, {
-    orgId: org._id,
-    name: 'Bench worker',
-    grantTypes: ['client_credentials'],
-    scope: 'read',
-  });
-  const app = await registerOrgClient(provider, stores.db, { name: 'Bench app', redirectUris: [REDIRECT_URI] });
-  const grantId = await issueOrgBoundGrant(provider, stores.db, {
-    userId: owner._id,
-    clientId: app.client_id,
-    orgId: org._id,
-    details: { missingOIDCScope: ['openid', 'offline_access'], missingResourceScopes: { [JWT_API]: ['read'] } },
-  });
-  const execArgv = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles')}`] : [];
+  const fixture = await orgauthFixture(provider, stores.db);
   const child = fork(join(repoRoot, 'dist', 'main.js'), [], {
     env: { ...process.env, ...env },
     stdio: 'ignore',
-    execArgv,
+    execArgv: PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles')}`] : [],
   });
   await waitUntil(`${base}/readyz`);
-  const mintInput = {
-    accountId: owner._id,
-    clientId: app.client_id,
-    grantId,
-    redirectUri: REDIRECT_URI,
-    resource: JWT_API,
-  };
+  const resourcePort = await freePort();
+  const resource = fork(join(repoRoot, 'bench', 'resource-server.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: {
+      ...process.env,
+      ISSUER: base,
+      AUDIENCE: JWT_API,
+      OPAQUE_AUDIENCE: OPAQUE_API,
+      CLIENT_ID: fixture.worker.id,
+      CLIENT_SECRET: fixture.worker.secret,
+      PORT: String(resourcePort),
+    },
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  });
+  await new Promise((resolve) => resource.once('message', resolve));
   return {
     name: 'orgauth',
     base,
-    worker: { id: worker.client_id, secret: worker.client_secret ?? '' },
-    app: { id: app.client_id, secret: app.client_secret ?? '' },
+    worker: fixture.worker,
+    app: fixture.app,
     child,
-    stores,
-    mint: (kind, count) =>
-      kind === 'codes'
-        ? mintCodes(provider, { ...mintInput, count })
-        : mintRefreshTokens(provider, { ...mintInput, count }),
+    dbPid: services.dbPid,
+    mint: fixture.mint,
+    orgauth: { stores, fixture, resourceBase: `http://127.0.0.1:${resourcePort}` },
     async cleanup() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await stopChild(resource);
+      await stopChild(child);
       await stores.close();
       await services.stop();
     },
@@ -133,52 +168,11 @@ async function baseline(): Promise<Target> {
         child.once('message', (message: { minted: string[] }) => resolve(message.minted));
         child.send({ mint: kind, count });
       }),
-    async cleanup() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
+    cleanup: () => stopChild(child),
   };
 }
 
-const basicOf = (client: { id: string; secret: string }) =>
-  `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
-const form = { 'content-type': 'application/x-www-form-urlencoded' };
-const encode = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-
-async function tokenFor(t: Target, resource: string): Promise<string> {
-  const answer = await fetch(`${t.base}/token`, {
-    method: 'POST',
-    headers: { authorization: basicOf(t.worker), ...form },
-    body: encode({ grant_type: 'client_credentials', resource, scope: 'read' }),
-  });
-  const body = (await answer.json()) as { access_token?: string };
-  if (!body.access_token) throw new Error(`${t.name}: no token (${JSON.stringify(body)})`);
-  return body.access_token;
-}
-
-/** Opens `count` sign-ins (GET /auth) and returns each sign-in page's path with its interaction cookie. */
-async function signInPages(t: Target, count: number) {
-  const pages: Array<{ path: string; cookie: string }> = [];
-  for (let i = 0; i < count; i++) {
-    const query = encode({
-      client_id: t.app.id,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: REDIRECT_URI,
-      code_challenge: 'c'.repeat(43),
-      code_challenge_method: 'S256',
-      state: `s${i}`,
-    });
-    const started = await fetch(`${t.base}/auth?${query}`, { redirect: 'manual' });
-    const location = started.headers.get('location') ?? '';
-    const cookie = started.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    pages.push({ path: new URL(location, t.base).pathname, cookie });
-  }
-  return pages;
-}
+const tokenFor = (t: Target, resource: string) => clientCredentialsToken(t.base, t.worker, resource);
 
 interface Call {
   method: 'GET' | 'POST';
@@ -186,161 +180,350 @@ interface Call {
   headers: Record<string, string>;
   body?: string;
 }
+/** The i-th request of a run. */
+type Requests = (i: number) => Call;
+const cycle =
+  (calls: Call[]): Requests =>
+  (i) =>
+    calls[i % calls.length] as Call;
 
 interface Scenario {
   name: string;
-  /** Hot path: run again once the database holds a large installation. */
+  /** Run again once the database holds a large installation. */
   hot: boolean;
-  /** Requests to cycle through; `spend` ones are used once each (codes, refresh tokens). */
-  requests(t: Target, count: number): Promise<Call[]>;
+  /** Bare oidc-provider cannot do it; `reference` names the Orgauth scenario its ratio is to, if any. */
+  orgauthOnly?: { reference?: string };
+  /** Each prepared request is used once (codes, refresh tokens): the run ends when they are spent. */
   spend?: boolean;
+  /** Where the requests go; default: the server itself. */
+  origin?(t: Target): string;
+  prepare(t: Target, count: number): Promise<Requests>;
 }
+
+const fixtureOf = (t: Target) => {
+  if (!t.orgauth) throw new Error('an Orgauth-only scenario');
+  return t.orgauth;
+};
+const BARE_ROUTE = 'resource server, bare route';
 
 const scenarios: Scenario[] = [
   {
     name: 'client credentials, JWT',
     hot: true,
-    requests: async (t) => [
-      {
-        method: 'POST',
-        path: '/token',
-        headers: { authorization: basicOf(t.worker), ...form },
-        body: encode({ grant_type: 'client_credentials', resource: JWT_API, scope: 'read' }),
-      },
-    ],
+    prepare: async (t) =>
+      cycle([
+        {
+          method: 'POST',
+          path: '/token',
+          headers: { authorization: basicOf(t.worker), ...form },
+          body: encode({ grant_type: 'client_credentials', resource: JWT_API, scope: 'read' }),
+        },
+      ]),
   },
   {
     name: 'client credentials, opaque',
     hot: true,
-    requests: async (t) => [
-      {
-        method: 'POST',
-        path: '/token',
-        headers: { authorization: basicOf(t.worker), ...form },
-        body: encode({ grant_type: 'client_credentials', resource: OPAQUE_API, scope: 'read' }),
-      },
-    ],
+    prepare: async (t) =>
+      cycle([
+        {
+          method: 'POST',
+          path: '/token',
+          headers: { authorization: basicOf(t.worker), ...form },
+          body: encode({ grant_type: 'client_credentials', resource: OPAQUE_API, scope: 'read' }),
+        },
+      ]),
   },
   {
     name: 'introspection, opaque',
     hot: true,
-    requests: async (t) => [
-      {
-        method: 'POST',
-        path: '/token/introspection',
-        headers: { authorization: basicOf(t.worker), ...form },
-        body: encode({ token: await tokenFor(t, OPAQUE_API) }),
-      },
-    ],
+    prepare: async (t) =>
+      cycle([
+        {
+          method: 'POST',
+          path: '/token/introspection',
+          headers: { authorization: basicOf(t.worker), ...form },
+          body: encode({ token: await tokenFor(t, OPAQUE_API) }),
+        },
+      ]),
   },
   {
     name: 'refresh token rotation',
     hot: true,
     spend: true,
-    requests: async (t, count) =>
-      (await t.mint('refresh', count)).map((refreshToken) => ({
-        method: 'POST',
-        path: '/token',
-        headers: { authorization: basicOf(t.app), ...form },
-        body: encode({ grant_type: 'refresh_token', refresh_token: refreshToken }),
-      })),
+    prepare: async (t, count) =>
+      cycle(
+        (await t.mint('refresh', count)).map((refreshToken) => ({
+          method: 'POST',
+          path: '/token',
+          headers: { authorization: basicOf(t.app), ...form },
+          body: encode({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+        })),
+      ),
   },
   {
     name: 'authorization code exchange',
     hot: false,
     spend: true,
-    requests: async (t, count) =>
-      (await t.mint('codes', count)).map((code) => ({
-        method: 'POST',
-        path: '/token',
-        headers: { authorization: basicOf(t.app), ...form },
-        body: encode({
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: REDIRECT_URI,
-          code_verifier: CODE_VERIFIER,
-          resource: JWT_API,
-        }),
-      })),
+    prepare: async (t, count) =>
+      cycle(
+        (await t.mint('codes', count)).map((code) => ({
+          method: 'POST',
+          path: '/token',
+          headers: { authorization: basicOf(t.app), ...form },
+          body: encode({
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: REDIRECT_URI,
+            code_verifier: CODE_VERIFIER,
+            resource: JWT_API,
+          }),
+        })),
+      ),
   },
   {
     name: 'sign-in page',
     hot: false,
-    requests: async (t) =>
-      (await signInPages(t, 50)).map(({ path, cookie }) => ({ method: 'GET', path, headers: { cookie } })),
+    prepare: async (t) =>
+      cycle(
+        (await openSignIns(t.base, t.app.id, 50)).map(({ path, cookie }) => ({
+          method: 'GET',
+          path,
+          headers: { cookie },
+        })),
+      ),
+  },
+  {
+    name: BARE_ROUTE,
+    hot: false,
+    orgauthOnly: {},
+    origin: (t) => fixtureOf(t).resourceBase,
+    prepare: async (t) => cycle([{ method: 'GET', path: `/bare/${fixtureOf(t).fixture.orgId}`, headers: {} }]),
+  },
+  {
+    name: 'requireOrgToken, opaque, introspected per request',
+    hot: true,
+    orgauthOnly: { reference: BARE_ROUTE },
+    origin: (t) => fixtureOf(t).resourceBase,
+    prepare: async (t) =>
+      cycle([
+        {
+          method: 'GET',
+          path: `/opaque-uncached/${fixtureOf(t).fixture.orgId}`,
+          headers: { authorization: `Bearer ${await tokenFor(t, OPAQUE_API)}` },
+        },
+      ]),
+  },
+  {
+    name: 'requireOrgToken, API key, introspected per request',
+    hot: true,
+    orgauthOnly: { reference: BARE_ROUTE },
+    origin: (t) => fixtureOf(t).resourceBase,
+    prepare: async (t) =>
+      cycle([
+        {
+          method: 'GET',
+          path: `/opaque-uncached/${fixtureOf(t).fixture.orgId}`,
+          headers: { authorization: `Bearer ${fixtureOf(t).fixture.apiKey}` },
+        },
+      ]),
+  },
+  {
+    name: 'credit debit (API key), one organization',
+    hot: true,
+    orgauthOnly: {},
+    prepare: async (t) => {
+      const { orgId, apiKey } = fixtureOf(t).fixture;
+      const run = randomUUID();
+      return (i) => ({
+        method: 'POST',
+        path: `/api/v1/orgs/${orgId}/credits/debits`,
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${apiKey}`,
+          'idempotency-key': `${run}-${i}`,
+        },
+        body: JSON.stringify({ amount: 1, description: 'bench' }),
+      });
+    },
   },
 ];
 
-async function load(t: Target, scenario: Scenario, connections: number) {
-  const run = async (requests: Call[], limit: { duration: number } | { amount: number }) => {
-    let next = 0;
-    const first = requests[0] as Call;
-    const result = await autocannon({
-      url: `${t.base}${first.path}`,
-      connections,
-      ...limit,
-      requests: [
-        {
-          method: first.method,
-          setupRequest: (request) => {
-            const chosen = requests[next++ % requests.length] as Call;
-            return { ...request, method: chosen.method, path: chosen.path, headers: chosen.headers, body: chosen.body };
+/** One autocannon run; req/s from the run's own clock (autocannon ends a counted run on a whole second). */
+function measure(
+  origin: string,
+  connections: number,
+  next: Requests,
+  limit: { duration: number } | { amount: number },
+) {
+  let i = 0;
+  let last = 0;
+  const first = next(0);
+  const started = performance.now();
+  return new Promise<{
+    rps: number;
+    p50Ms: number;
+    p99Ms: number;
+    errors: number;
+    non2xx: number;
+    requests: number;
+    seconds: number;
+  }>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `${origin}${first.path}`,
+        connections,
+        ...limit,
+        requests: [
+          {
+            method: first.method,
+            setupRequest: (request) => {
+              const call = next(i++);
+              return { ...request, method: call.method, path: call.path, headers: call.headers, body: call.body };
+            },
           },
-        },
-      ],
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const seconds = ((last || performance.now()) - started) / 1000;
+        resolve({
+          rps: Math.round(result.requests.total / seconds),
+          p50Ms: result.latency.p50,
+          p99Ms: result.latency.p99,
+          errors: result.errors + result.timeouts,
+          non2xx: result.non2xx,
+          requests: result.requests.total,
+          seconds: Math.round(seconds * 100) / 100,
+        });
+      },
+    );
+    instance.on('response', () => {
+      last = performance.now();
     });
-    return result;
-  };
-  // Warm caches and the JIT, then measure.
-  await run(await scenario.requests(t, 100), scenario.spend ? { amount: 100 } : { duration: 1 });
-  const requests = await scenario.requests(t, SPEND);
-  const result = await run(requests, scenario.spend ? { amount: requests.length } : { duration: DURATION });
+  });
+}
+
+async function load(t: Target, scenario: Scenario, connections: number) {
+  const origin = scenario.origin?.(t) ?? t.base;
+  let requests: Requests;
+  let limit: { duration: number } | { amount: number };
+  if (scenario.spend) {
+    // Warm up on 100, then mint what a run of about DURATION seconds spends at that pace.
+    const warm = await measure(origin, connections, await scenario.prepare(t, 100), { amount: 100 });
+    const count = Math.min(SPEND_MAX, Math.max(100, Math.round(warm.rps * DURATION)));
+    requests = await scenario.prepare(t, count);
+    limit = { amount: count };
+  } else {
+    requests = await scenario.prepare(t, 0);
+    await measure(origin, connections, requests, { duration: 1 }); // warm caches and the JIT
+    limit = { duration: DURATION };
+  }
+  const cpuBefore = { server: cpuMs(t.child.pid), db: cpuMs(t.dbPid) };
+  const measured = await measure(origin, connections, requests, limit);
+  const perRequest = (before: number, after: number) =>
+    Number.isFinite(after - before)
+      ? Math.round(((after - before) * 1000) / Math.max(1, measured.requests))
+      : undefined;
   return {
-    // Completed requests over the run's wall time (a run that spends N codes ends when they are spent).
-    rps: Math.round(result.requests.total / result.duration),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.non2xx,
-    requests: result.requests.total,
+    ...measured,
     rssMb: rssMb(t.child.pid),
+    cpuUsPerRequest: {
+      server: perRequest(cpuBefore.server, cpuMs(t.child.pid)),
+      db: t.dbPid ? perRequest(cpuBefore.db, cpuMs(t.dbPid)) : undefined,
+    },
   };
 }
 
-type Row = { server: string; data: 'small' | 'large'; scenario: string; connections: number } & Awaited<
-  ReturnType<typeof load>
->;
+/**
+ * Sequential timings of admin paths that read whole collections (and of the expired-record sweep the
+ * server runs every 10 minutes): the first call, then the median of up to 5 more while the path has
+ * taken less than 20 s in all (a path slower than that is called once).
+ */
+async function adminTimings(t: Target, data: 'small' | 'large'): Promise<AdminRow[]> {
+  const { fixture, stores } = fixtureOf(t);
+  const api = `${t.base}/api/v1/orgs/${fixture.orgId}`;
+  const call = (method: 'GET' | 'DELETE', url: string) => async () => {
+    const answer = await fetch(url, { method, headers: { authorization: `Bearer ${fixture.apiKey}` } });
+    await answer.arrayBuffer();
+    return answer.status;
+  };
+  const paths: Array<{ name: string; prepare?: () => Promise<string>; run: (prepared: string) => Promise<number> }> = [
+    { name: 'list members (GET …/members?limit=50)', run: call('GET', `${api}/members?limit=50`) },
+    { name: 'list connected apps (GET …/connected-apps)', run: call('GET', `${api}/connected-apps`) },
+    { name: 'credits usage report (GET …/credits/usage)', run: call('GET', `${api}/credits/usage`) },
+    {
+      name: 'revoke a connected app (DELETE …/connected-apps/:grantId)',
+      prepare: () => fixture.freshGrant(),
+      run: (grantId) => call('DELETE', `${api}/connected-apps/${grantId}`)(),
+    },
+    {
+      name: 'expired-record sweep (sweepExpired, in process)',
+      run: async () => {
+        await sweepExpired(stores.db);
+        return 0; // no HTTP
+      },
+    },
+  ];
+  const rows: AdminRow[] = [];
+  for (const path of paths) {
+    const times: number[] = [];
+    const statuses = new Set<number>();
+    let error: string | undefined;
+    const began = performance.now();
+    for (let i = 0; i < 6 && !error && performance.now() - began < 20_000; i++) {
+      const prepared = (await path.prepare?.()) ?? '';
+      const started = performance.now();
+      try {
+        statuses.add(await path.run(prepared));
+      } catch (failure) {
+        error = ((failure as Error).message ?? String(failure)).slice(0, 300);
+      }
+      times.push(performance.now() - started);
+    }
+    // The first is a warm-up, unless the path is so slow that it is all there is.
+    const timed = (times.length > 2 ? times.slice(1) : times).sort((a, b) => a - b);
+    rows.push({
+      data,
+      path: path.name,
+      firstMs: Math.round(times[0] ?? 0),
+      medianMs: Math.round(timed[Math.floor(timed.length / 2)] ?? 0),
+      maxMs: Math.round(timed.at(-1) ?? 0),
+      statuses: [...statuses].filter(Boolean),
+      ...(error ? { error } : {}),
+    });
+    progress(`orgauth ${data} ${path.name}: median ${rows.at(-1)?.medianMs} ms${error ? `, failed: ${error}` : ''}`);
+  }
+  return rows;
+}
+
 const rows: Row[] = [];
-let seeding: Record<string, number> | undefined;
-const chosen = PROFILE ? scenarios.slice(0, 1) : scenarios;
+const admin: AdminRow[] = [];
+let seeding: SeedTimings | undefined;
+const chosen = scenarios.filter((s) =>
+  ONLY ? ONLY.test(s.name) : PROFILE ? s.name === 'client credentials, JWT' : true,
+);
+const load0 = loadavg()[0] ?? 0;
+
 for (const start of PROFILE ? [orgauth] : [baseline, orgauth]) {
   const target = await start();
   try {
-    for (const scenario of chosen) {
-      for (const connections of [2, 32]) {
-        rows.push({
-          server: target.name,
-          data: 'small',
-          scenario: scenario.name,
-          connections,
-          ...(await load(target, scenario, connections)),
-        });
+    const run = async (scenario: Scenario, data: 'small' | 'large') => {
+      for (const connections of CONNECTIONS) {
+        const measured = await load(target, scenario, connections);
+        progress(
+          `${target.name} ${data} ${scenario.name} @${connections}: ${measured.rps} req/s, p99 ${measured.p99Ms} ms`,
+        );
+        rows.push({ server: target.name, data, scenario: scenario.name, connections, ...measured });
       }
-    }
-    if (target.stores && !PROFILE) {
-      process.stdout.write(`seeding ${JSON.stringify(SCALE)}...\n`);
-      seeding = await seedScale(target.stores.db);
-      process.stdout.write(`seeded in ${JSON.stringify(seeding)} s\n`);
-      for (const scenario of scenarios.filter((s) => s.hot)) {
-        for (const connections of [2, 32]) {
-          rows.push({
-            server: target.name,
-            data: 'large',
-            scenario: scenario.name,
-            connections,
-            ...(await load(target, scenario, connections)),
-          });
-        }
-      }
+    };
+    const here = chosen.filter((s) => target.orgauth || !s.orgauthOnly);
+    for (const scenario of here) await run(scenario, 'small');
+    if (target.orgauth && !PROFILE) admin.push(...(await adminTimings(target, 'small')));
+    if (target.orgauth && AT_SCALE) {
+      progress(`seeding ${JSON.stringify(SCALE)}...`);
+      seeding = await seedScale(target.orgauth.stores.db);
+      for (const scenario of here.filter((s) => s.hot)) await run(scenario, 'large');
+      admin.push(...(await adminTimings(target, 'large')));
     }
   } finally {
     await target.cleanup();
@@ -348,41 +531,50 @@ for (const start of PROFILE ? [orgauth] : [baseline, orgauth]) {
 }
 
 if (PROFILE) {
-  process.stdout.write(
-    `profile written to ${join(outDir, 'profiles')}; summarize with: node --import tsx bench/profile-top.ts\n`,
-  );
+  printTopFunctions(join(outDir, 'profiles'), 15);
   process.exit(0);
 }
 
-const find = (server: string, data: string, scenario: string, connections: number) =>
-  rows.find((r) => r.server === server && r.data === data && r.scenario === scenario && r.connections === connections);
-const table = rows
-  .filter((r) => r.server === 'orgauth' && r.data === 'small')
-  .map((r) => {
-    const base = find('oidc-provider', 'small', r.scenario, r.connections);
-    const large = find('orgauth', 'large', r.scenario, r.connections);
-    const ratio = base ? (r.rps / base.rps).toFixed(2) : '–';
-    const scale = large ? `${large.rps} (${(large.rps / r.rps).toFixed(2)}) p99 ${large.p99Ms}` : '–';
-    return `| ${r.scenario} | ${r.connections} | ${r.rps} | ${base?.rps ?? '–'} | ${ratio} | ${r.p50Ms} | ${r.p99Ms} | ${base?.p99Ms ?? '–'} | ${r.errors} | ${r.rssMb} / ${base?.rssMb ?? '–'} | ${scale} |`;
-  });
-const date = new Date().toISOString();
+// Ratios: to bare oidc-provider, or, for a resource server's routes, to its bare route.
+for (const row of rows.filter((r) => r.server === 'orgauth')) {
+  const scenario = scenarios.find((s) => s.name === row.scenario);
+  const reference = scenario?.orgauthOnly
+    ? scenario.orgauthOnly.reference &&
+      rows.find(
+        (r) =>
+          r.server === 'orgauth' &&
+          r.data === 'small' &&
+          r.scenario === scenario.orgauthOnly?.reference &&
+          r.connections === row.connections,
+      )
+    : rows.find(
+        (r) => r.server === 'oidc-provider' && r.scenario === row.scenario && r.connections === row.connections,
+      );
+  if (reference) {
+    row.baseline = {
+      label: scenario?.orgauthOnly ? 'bare route' : 'oidc-provider',
+      rps: reference.rps,
+      p99Ms: reference.p99Ms,
+      rssMb: reference.rssMb,
+      cpuUs: reference.cpuUsPerRequest?.server,
+    };
+  }
+}
+
+const report = {
+  date: new Date().toISOString(),
+  node: process.version,
+  machine: { cpus: cpus().length, loadAverageAtStart: load0, loadAverageAtEnd: loadavg()[0] ?? 0 },
+  durationSeconds: DURATION,
+  scale: AT_SCALE ? SCALE : null,
+  seeding: seeding ?? null,
+  results: rows,
+  admin,
+};
 mkdirSync(outDir, { recursive: true });
-writeFileSync(
-  join(outDir, 'token-endpoint.json'),
-  `${JSON.stringify({ date, node: process.version, durationSeconds: DURATION, spend: SPEND, scale: SCALE, seedingSeconds: seeding, results: rows }, null, 2)}\n`,
-);
-writeFileSync(
-  join(outDir, 'token-endpoint.md'),
-  [
-    `# Token endpoint: Orgauth vs bare oidc-provider (${date}, ${DURATION}s per run, ${SPEND} codes/refresh tokens per run)`,
-    '',
-    '| scenario | connections | Orgauth req/s | oidc-provider req/s | ratio | p50 ms | p99 ms | baseline p99 ms | errors | RSS MB (ours / baseline) | at scale: req/s (ratio to small) p99 ms |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...table,
-    '',
-    `At scale: ${SCALE.organizations} organizations, ${SCALE.memberships} memberships, ${SCALE.tokens} stored tokens (seeded in ${JSON.stringify(seeding)} s).`,
-    '',
-  ].join('\n'),
-);
-process.stdout.write(`${readFileSync(join(outDir, 'token-endpoint.md'), 'utf8')}`);
+if (!ONLY) {
+  writeFileSync(join(outDir, 'token-endpoint.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(outDir, 'token-endpoint.md'), tokenEndpointMarkdown(report));
+}
+process.stdout.write(tokenEndpointMarkdown(report));
 process.exit(0);

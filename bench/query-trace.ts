@@ -1,0 +1,273 @@
+// `npm run bench` (first part): which MongoDB and Redis commands one request of each hot path (and of a
+// few admin paths) sends, and whether each MongoDB lookup is by `_id` — the only lookup FerretDB
+// serves from an index; any other filter reads the whole collection. Orgauth runs in this process,
+// with the driver's command monitoring and Redis MONITOR (keys of this run's prefix only). Writes
+// bench/results/queries.{json,md}.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { CommandStartedEvent } from 'mongodb';
+import '../src/oidc/notices.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { startServer } from '../src/server.js';
+import { openStores } from '../src/stores/index.js';
+import { repoRoot } from '../src/stores/local/index.js';
+import {
+  authorizationQuery,
+  basicOf,
+  clientCredentialsToken,
+  encode,
+  form,
+  JWT_API,
+  OPAQUE_API,
+  openSignIns,
+  orgauthFixture,
+  REDIRECT_URI,
+} from './fixture.js';
+import { CODE_VERIFIER } from './mint.js';
+import { benchServices } from './services.js';
+
+const services = await benchServices('trace');
+const config = loadConfig({ ...services.env, MONGODB_URI: `${services.env.MONGODB_URI}?monitorCommands=true` });
+const logger = createLogger(config);
+const stores = await openStores(config, logger);
+const server = await startServer(config, stores, logger);
+const { provider } = server.oidc;
+const base = server.url;
+const fixture = await orgauthFixture(provider, stores.db);
+
+interface Traced {
+  mongo: Array<{ command: string; byId: boolean }>;
+  redis: string[];
+}
+let recording: Traced | undefined;
+
+/** A filter's shape: its fields, with operators but without values. */
+function shape(given: Record<string, unknown> | Map<string, unknown> | undefined): string {
+  const filter = given instanceof Map ? Object.fromEntries(given) : given;
+  if (!filter || !Object.keys(filter).length) return '{}';
+  const fields = Object.entries(filter).map(([key, value]) => {
+    if (value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) {
+      const operators = Object.keys(value).filter((k) => k.startsWith('$'));
+      if (operators.length) return `${key}: {${operators.join(', ')}}`;
+    }
+    return key;
+  });
+  return `{${fields.join(', ')}}`;
+}
+/** Only `{_id: value}` is served from an index by FerretDB; `{_id: {$in | $gt…}}` and anything else scan. */
+const byId = (filter: Record<string, unknown> | undefined) => shape(filter) === '{_id}';
+
+function describe(event: CommandStartedEvent): Traced['mongo'] {
+  const c = event.command as Record<string, unknown>;
+  const collection = String(c[event.commandName] ?? '');
+  switch (event.commandName) {
+    case 'find': {
+      const filter = c.filter as Record<string, unknown>;
+      const extra = [c.sort ? ` sort ${shape(c.sort as Record<string, unknown>)}` : '', c.limit ? ` limit` : ''].join(
+        '',
+      );
+      return [{ command: `find ${collection} ${shape(filter)}${extra}`, byId: byId(filter) }];
+    }
+    case 'insert':
+      return [{ command: `insert ${collection} ×${(c.documents as unknown[]).length}`, byId: true }];
+    case 'update':
+    case 'delete': {
+      const ops = (c[event.commandName === 'update' ? 'updates' : 'deletes'] as Array<Record<string, unknown>>) ?? [];
+      const filters = [...new Set(ops.map((op) => shape(op.q as Record<string, unknown>)))];
+      const upsert = ops.some((op) => op.upsert) ? ' upsert' : '';
+      return [
+        {
+          command: `${event.commandName} ${collection} ${filters.join(' ')}${ops.length > 1 ? ` ×${ops.length}` : ''}${upsert}`,
+          byId: ops.every((op) => byId(op.q as Record<string, unknown>)),
+        },
+      ];
+    }
+    case 'findAndModify':
+    case 'count':
+      return [
+        {
+          command: `${event.commandName} ${collection} ${shape(c.query as Record<string, unknown>)}`,
+          byId: byId(c.query as Record<string, unknown>),
+        },
+      ];
+    case 'aggregate':
+      return [{ command: `aggregate ${collection}`, byId: false }];
+    case 'getMore':
+      return [{ command: `getMore ${String(c.collection)}`, byId: false }];
+    default:
+      return [];
+  }
+}
+stores.db.connection.getClient().on('commandStarted', (event: CommandStartedEvent) => {
+  recording?.mongo.push(...describe(event));
+});
+
+const prefix = config.redisKeyPrefix;
+const monitor = await new Redis(config.redisUrl).monitor();
+monitor.on('monitor', (_time: string, args: string[]) => {
+  if (!recording) return;
+  const key = args.slice(1).find((a) => a.startsWith(prefix));
+  if (!key) return;
+  recording.redis.push(
+    `${args[0]?.toLowerCase()} ${key.slice(prefix.length).replace(/[A-Za-z0-9_-]{16,}/g, '…')}`.replace(/"/g, ''),
+  );
+});
+
+interface Step {
+  name: string;
+  /** Sends one request; `warm` is the untraced one before it. */
+  send(warm: boolean): Promise<Response>;
+}
+
+const post = (path: string, headers: Record<string, string>, body: string) =>
+  fetch(`${base}${path}`, { method: 'POST', headers, body, redirect: 'manual' });
+const asKey = { authorization: `Bearer ${fixture.apiKey}` };
+const api = `${base}/api/v1/orgs/${fixture.orgId}`;
+const opaque = await clientCredentialsToken(base, fixture.worker, OPAQUE_API);
+const refreshTokens = await fixture.mint('refresh', 2);
+const codes = await fixture.mint('codes', 2);
+const signIns = await openSignIns(base, fixture.app.id, 2);
+const grantsToRevoke = [await fixture.freshGrant(), await fixture.freshGrant()];
+let debit = 0;
+
+const steps: Step[] = [
+  ...[JWT_API, OPAQUE_API].map((resource) => ({
+    name: `client credentials, ${resource === JWT_API ? 'JWT' : 'opaque'} (POST /token)`,
+    send: () =>
+      post(
+        '/token',
+        { authorization: basicOf(fixture.worker), ...form },
+        encode({ grant_type: 'client_credentials', resource, scope: 'read' }),
+      ),
+  })),
+  {
+    name: 'introspection, opaque (POST /token/introspection)',
+    send: () =>
+      post('/token/introspection', { authorization: basicOf(fixture.worker), ...form }, encode({ token: opaque })),
+  },
+  {
+    name: 'refresh token rotation (POST /token)',
+    send: (warm) =>
+      post(
+        '/token',
+        { authorization: basicOf(fixture.app), ...form },
+        encode({ grant_type: 'refresh_token', refresh_token: refreshTokens[warm ? 0 : 1] ?? '' }),
+      ),
+  },
+  {
+    name: 'authorization code exchange (POST /token)',
+    send: (warm) =>
+      post(
+        '/token',
+        { authorization: basicOf(fixture.app), ...form },
+        encode({
+          grant_type: 'authorization_code',
+          code: codes[warm ? 0 : 1] ?? '',
+          redirect_uri: REDIRECT_URI,
+          code_verifier: CODE_VERIFIER,
+          resource: JWT_API,
+        }),
+      ),
+  },
+  {
+    name: 'start a sign-in (GET /auth)',
+    send: () => fetch(`${base}/auth?${authorizationQuery(fixture.app.id, 'trace')}`, { redirect: 'manual' }),
+  },
+  {
+    name: 'sign-in page (GET /interaction/:uid)',
+    send: (warm) => {
+      const page = signIns[warm ? 0 : 1];
+      return fetch(`${base}${page?.path}`, { headers: { cookie: page?.cookie ?? '' } });
+    },
+  },
+  {
+    name: 'requireOrgToken, API key: Orgauth side (POST /api-keys/introspection)',
+    send: () =>
+      post(
+        '/api-keys/introspection',
+        { authorization: basicOf(fixture.worker), ...form },
+        encode({ token: fixture.apiKey }),
+      ),
+  },
+  {
+    name: 'credit debit, API key (POST …/credits/debits)',
+    send: () =>
+      fetch(`${api}/credits/debits`, {
+        method: 'POST',
+        headers: { ...asKey, 'content-type': 'application/json', 'idempotency-key': `trace-${debit++}` },
+        body: JSON.stringify({ amount: 1, description: 'bench' }),
+      }),
+  },
+  { name: 'admin: list members (GET …/members)', send: () => fetch(`${api}/members?limit=50`, { headers: asKey }) },
+  {
+    name: 'admin: list connected apps (GET …/connected-apps)',
+    send: () => fetch(`${api}/connected-apps`, { headers: asKey }),
+  },
+  {
+    name: 'admin: credits usage report (GET …/credits/usage)',
+    send: () => fetch(`${api}/credits/usage`, { headers: asKey }),
+  },
+  {
+    name: 'admin: revoke a connected app (DELETE …/connected-apps/:grantId)',
+    send: (warm) =>
+      fetch(`${api}/connected-apps/${grantsToRevoke[warm ? 0 : 1]}`, { method: 'DELETE', headers: asKey }),
+  },
+];
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
+const traces: Array<{ name: string; status: number } & Traced> = [];
+for (const step of steps) {
+  await (await step.send(true)).arrayBuffer();
+  await settle();
+  const traced: Traced = { mongo: [], redis: [] };
+  recording = traced;
+  const answer = await step.send(false);
+  await answer.arrayBuffer();
+  await settle();
+  recording = undefined;
+  traces.push({ name: step.name, status: answer.status, ...traced });
+}
+
+// Grouped: the same command twice in one request shows as ×2.
+const grouped = (items: string[]) => {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
+  return [...counts].map(([item, n]) => (n > 1 ? `${item} (×${n})` : item));
+};
+const lines = [
+  `# Commands per request (${new Date().toISOString()})`,
+  '',
+  'One request of each path after one warm-up, Orgauth in process. MongoDB: **SCAN** marks a filter that is not',
+  '`{_id: value}` — FerretDB reads the whole collection for it (MongoDB would use the secondary index).',
+  'Redis: commands on keys of this run (MULTI/EXEC bodies included; key ids elided).',
+  '',
+];
+for (const t of traces) {
+  const scans = t.mongo.filter((m) => !m.byId).length;
+  lines.push(
+    `## ${t.name} → ${t.status}`,
+    '',
+    `MongoDB: ${t.mongo.length} commands${scans ? `, **${scans} not by _id**` : ', all by _id'}; Redis: ${t.redis.length}`,
+    '',
+    ...grouped(t.mongo.map((m) => `${m.byId ? '' : '**SCAN** '}${m.command}`)).map((c) => `- ${c}`),
+    ...grouped(t.redis).map((c) => `- redis: ${c}`),
+    '',
+  );
+}
+const outDir = join(repoRoot, 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'queries.json'), `${JSON.stringify({ date: new Date().toISOString(), traces }, null, 2)}\n`);
+writeFileSync(join(outDir, 'queries.md'), `${lines.join('\n')}\n`);
+for (const t of traces) {
+  const scans = t.mongo.filter((m) => !m.byId).length;
+  process.stdout.write(
+    `${t.name} → ${t.status}: ${t.mongo.length} MongoDB (${scans} not by _id), ${t.redis.length} Redis\n`,
+  );
+}
+
+monitor.disconnect();
+await server.close();
+await services.stop();
+process.exit(0);
