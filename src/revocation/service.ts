@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { membershipId } from '../orgs/model.js';
 import { getMembership } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
+import { deleteInBatches } from '../stores/delete-in-batches.js';
 import { withMembersLock } from '../stores/lock.js';
 import type { RevocationPublisher } from './publisher.js';
 
@@ -65,6 +66,6 @@ export async function deleteClient(
   await model(provider, 'Client')?.adapter.destroy(clientId);
   const grants = await grantOrgs(db).find({ clientId }).toArray();
   await Promise.all(grants.map((grant) => revokeGrantTokens(provider, grant._id)));
-  await db.connection.collection('oidc_ClientCredentials').deleteMany({ clientId });
+  await deleteInBatches(db.connection.collection('oidc_ClientCredentials'), { clientId });
   await publisher.publish({ kind: 'client', clientId, at });
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../../stores/db.js';
+import { deleteInBatches } from '../../stores/delete-in-batches.js';
 import { hashClientSecret, isHashedClientSecret } from '../client-secret.js';
 import { type Adapter, type AdapterClass, type AdapterHooks, type AdapterPayload, LONG_LIVED_MODELS } from './types.js';
 
@@ -78,7 +79,7 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await this.collection.deleteMany({ grantId });
+      await deleteInBatches(this.collection, { grantId });
     }
   };
 }
@@ -106,8 +107,7 @@ export async function ensureOidcIndexes(db: Db): Promise<void> {
 export async function sweepExpired(db: Db, now = new Date()): Promise<number> {
   let deleted = 0;
   for (const name of [...LONG_LIVED_MODELS.map(collectionName), 'issued_tokens']) {
-    const result = await db.connection.collection(name).deleteMany({ expiresAt: { $lte: now } });
-    deleted += result.deletedCount;
+    deleted += await deleteInBatches(db.connection.collection(name), { expiresAt: { $lte: now } });
   }
   return deleted;
 }
