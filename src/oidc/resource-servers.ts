@@ -33,11 +33,11 @@ export async function getResourceServerInfo(
 ): Promise<ResourceServer> {
   const resource = await registeredResource(db, ctx, indicator);
   if (!resource) throw new errors.InvalidTarget(`resource ${indicator} is not registered`);
-  const clientOrg = client.metadata().org_id;
+  // metadata() builds a snake_case copy of the whole client on each call: once per request.
+  const { org_id: clientOrg, resource_scopes: limit } = client.metadata();
   if (resource.orgId && clientOrg && clientOrg !== resource.orgId) {
     throw new errors.InvalidTarget('the resource belongs to another organization');
   }
-  const limit = client.metadata().resource_scopes;
   const allowed = typeof limit === 'string' ? new Set(limit.split(' ')) : undefined;
   return {
     scope: resource.scopes.filter((scope) => !allowed || allowed.has(scope)).join(' '),
