@@ -206,45 +206,31 @@ const fixtureOf = (t: Target) => {
 };
 const BARE_ROUTE = 'resource server, bare route';
 
+/** A form post of the organization's client-credentials worker. */
+const workerPost = (t: Target, path: string, fields: Record<string, string>) => ({
+  method: 'POST' as const,
+  path,
+  headers: { authorization: basicOf(t.worker), ...form },
+  body: encode(fields),
+});
+
 const scenarios: Scenario[] = [
   {
     name: 'client credentials, JWT',
     hot: true,
     prepare: async (t) =>
-      cycle([
-        {
-          method: 'POST',
-          path: '/token',
-          headers: { authorization: basicOf(t.worker), ...form },
-          body: encode({ grant_type: 'client_credentials', resource: JWT_API, scope: 'read' }),
-        },
-      ]),
+      cycle([workerPost(t, '/token', { grant_type: 'client_credentials', resource: JWT_API, scope: 'read' })]),
   },
   {
     name: 'client credentials, opaque',
     hot: true,
     prepare: async (t) =>
-      cycle([
-        {
-          method: 'POST',
-          path: '/token',
-          headers: { authorization: basicOf(t.worker), ...form },
-          body: encode({ grant_type: 'client_credentials', resource: OPAQUE_API, scope: 'read' }),
-        },
-      ]),
+      cycle([workerPost(t, '/token', { grant_type: 'client_credentials', resource: OPAQUE_API, scope: 'read' })]),
   },
   {
     name: 'introspection, opaque',
     hot: true,
-    prepare: async (t) =>
-      cycle([
-        {
-          method: 'POST',
-          path: '/token/introspection',
-          headers: { authorization: basicOf(t.worker), ...form },
-          body: encode({ token: await tokenFor(t, OPAQUE_API) }),
-        },
-      ]),
+    prepare: async (t) => cycle([workerPost(t, '/token/introspection', { token: await tokenFor(t, OPAQUE_API) })]),
   },
   {
     name: 'refresh token rotation',
@@ -359,48 +345,42 @@ function measure(
   let last = 0;
   const first = next(0);
   const started = performance.now();
-  return new Promise<{
-    rps: number;
-    p50Ms: number;
-    p99Ms: number;
-    errors: number;
-    non2xx: number;
-    requests: number;
-    seconds: number;
-  }>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `${origin}${first.path}`,
-        connections,
-        ...limit,
-        requests: [
-          {
-            method: first.method,
-            setupRequest: (request) => {
-              const call = next(i++);
-              return { ...request, method: call.method, path: call.path, headers: call.headers, body: call.body };
+  return new Promise<Pick<Row, 'rps' | 'p50Ms' | 'p99Ms' | 'errors' | 'non2xx' | 'requests' | 'seconds'>>(
+    (resolve, reject) => {
+      const instance = autocannon(
+        {
+          url: `${origin}${first.path}`,
+          connections,
+          ...limit,
+          requests: [
+            {
+              method: first.method,
+              setupRequest: (request) => {
+                const call = next(i++);
+                return { ...request, method: call.method, path: call.path, headers: call.headers, body: call.body };
+              },
             },
-          },
-        ],
-      },
-      (error, result) => {
-        if (error) return reject(error);
-        const seconds = ((last || performance.now()) - started) / 1000;
-        resolve({
-          rps: Math.round(result.requests.total / seconds),
-          p50Ms: result.latency.p50,
-          p99Ms: result.latency.p99,
-          errors: result.errors + result.timeouts,
-          non2xx: result.non2xx,
-          requests: result.requests.total,
-          seconds: Math.round(seconds * 100) / 100,
-        });
-      },
-    );
-    instance.on('response', () => {
-      last = performance.now();
-    });
-  });
+          ],
+        },
+        (error, result) => {
+          if (error) return reject(error);
+          const seconds = ((last || performance.now()) - started) / 1000;
+          resolve({
+            rps: Math.round(result.requests.total / seconds),
+            p50Ms: result.latency.p50,
+            p99Ms: result.latency.p99,
+            errors: result.errors + result.timeouts,
+            non2xx: result.non2xx,
+            requests: result.requests.total,
+            seconds: Math.round(seconds * 100) / 100,
+          });
+        },
+      );
+      instance.on('response', () => {
+        last = performance.now();
+      });
+    },
+  );
 }
 
 async function load(t: Target, scenario: Scenario, connections: number) {

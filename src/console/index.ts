@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { DomainError } from '../errors.js';
 import { formBody } from '../http/forms.js';
-import { renderErrorPage, renderUnreadableRequest } from '../http/views.js';
+import { renderErrorPage, renderStoreOutage, renderUnreadableRequest } from '../http/views.js';
 import { listUserOrganizations } from '../orgs/service.js';
 import { isStoreOutage } from '../stores/outage.js';
 import { findUserById } from '../users/service.js';
@@ -31,12 +31,7 @@ async function consoleErrors(ctx: Context, next: Next) {
     await next();
   } catch (error) {
     if (isStoreOutage(error)) {
-      ctx.set('Retry-After', '5');
-      return renderErrorPage(ctx, {
-        status: 503,
-        heading: 'The console is temporarily unavailable',
-        message: 'Orgauth cannot reach one of its stores right now. Please try again in a moment.',
-      });
+      return renderStoreOutage(ctx, 'The console is temporarily unavailable');
     }
     if (renderUnreadableRequest(ctx, error)) return;
     if (!(error instanceof DomainError)) throw error;

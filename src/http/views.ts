@@ -46,6 +46,16 @@ export function renderErrorPage(ctx: Context, page: ErrorPage): void {
   renderPage(ctx, 'errors/error', { title: page.heading, ...page, requestId: ctx.state.requestId }, page.status);
 }
 
+/** A store (MongoDB, Redis) is away: a 503 page with Retry-After, whatever the page was. */
+export function renderStoreOutage(ctx: Context, heading: string): void {
+  renderErrorPage(ctx, {
+    status: 503,
+    heading,
+    message: 'Orgauth cannot reach one of its stores right now. Please try again in a moment.',
+  });
+  ctx.set('Retry-After', '5');
+}
+
 /**
  * A request a page's form could not be read from (too large, not form-encoded, bad encoding) as a
  * readable page; false for anything else.

@@ -1,5 +1,5 @@
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
-import { renderErrorPage } from '../http/views.js';
+import { renderErrorPage, renderStoreOutage } from '../http/views.js';
 import { isStoreOutage } from '../stores/outage.js';
 
 const HEADINGS: Record<string, string> = {
@@ -18,12 +18,7 @@ const HEADINGS: Record<string, string> = {
  */
 export async function renderOidcError(ctx: KoaContextWithOIDC, out: ErrorOut, error: Error): Promise<void> {
   if (isStoreOutage(error)) {
-    renderErrorPage(ctx, {
-      status: 503,
-      heading: 'Sign-in is temporarily unavailable',
-      message: 'Orgauth cannot reach one of its stores right now. Please try again in a moment.',
-    });
-    ctx.set('Retry-After', '5');
+    renderStoreOutage(ctx, 'Sign-in is temporarily unavailable');
     return;
   }
   renderErrorPage(ctx, {

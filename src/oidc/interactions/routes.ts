@@ -5,7 +5,7 @@ import { errors, type InteractionResults } from 'oidc-provider';
 import type { Config } from '../../config.js';
 import { csrfToken, isValidCsrfToken } from '../../http/csrf.js';
 import { formBody } from '../../http/forms.js';
-import { renderErrorPage, renderPage, renderUnreadableRequest } from '../../http/views.js';
+import { renderErrorPage, renderPage, renderStoreOutage, renderUnreadableRequest } from '../../http/views.js';
 import { appRefusal } from '../../orgs/approvals.js';
 import type { Stores } from '../../stores/index.js';
 import { isStoreOutage } from '../../stores/outage.js';
@@ -221,12 +221,7 @@ class CsrfError extends Error {}
 
 function renderInteractionError(ctx: Context, error: unknown): void {
   if (isStoreOutage(error)) {
-    renderErrorPage(ctx, {
-      status: 503,
-      heading: 'Sign-in is temporarily unavailable',
-      message: 'Orgauth cannot reach one of its stores right now. Please try again in a moment.',
-    });
-    ctx.set('Retry-After', '5');
+    renderStoreOutage(ctx, 'Sign-in is temporarily unavailable');
     return;
   }
   if (error instanceof CsrfError) {
