@@ -34,6 +34,7 @@ const EnvSchema = z
     API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
     API_AUTH_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     DEFAULT_RESOURCE: z.url({ protocol: /^https?$/ }).optional(),
+    QUERY_SHAPE_LOG: z.string().optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.ISSUER?.startsWith('http://')) {
@@ -70,6 +71,8 @@ export interface Config {
   apiAuthFailuresPerIp: number;
   /** Resource assumed when a client names none (some MCP clients send no `resource`). */
   defaultResource: string | undefined;
+  /** A folder where the shape of every MongoDB read is recorded (to check that indexes serve them). */
+  queryShapeLog: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -118,5 +121,6 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
     apiRateLimit: e.API_RATE_LIMIT,
     apiAuthFailuresPerIp: e.API_AUTH_FAILURES_PER_IP,
     defaultResource: e.DEFAULT_RESOURCE,
+    queryShapeLog: e.QUERY_SHAPE_LOG,
   };
 }

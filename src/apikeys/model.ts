@@ -23,7 +23,6 @@ export const apiKeySchema = new Schema(
   },
   { collection: 'api_keys', versionKey: false },
 );
-apiKeySchema.index({ orgId: 1, userId: 1 });
 
 /** Operators' keys for the cross-organization routes of the admin API. */
 export const platformKeySchema = new Schema(

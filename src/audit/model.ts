@@ -19,6 +19,5 @@ export const auditEventSchema = new Schema(
   },
   { collection: 'audit_events', versionKey: false, minimize: false },
 );
-auditEventSchema.index({ orgId: 1, _id: -1 });
 
 export type AuditEventDoc = InferSchemaType<typeof auditEventSchema> & { _id: string };

@@ -32,8 +32,6 @@ export const creditEntrySchema = new Schema(
   },
   { collection: 'credit_entries', versionKey: false },
 );
-creditEntrySchema.index({ orgId: 1, idempotencyKey: 1 }, { unique: true });
-creditEntrySchema.index({ orgId: 1, at: -1 });
 
 /** A cache of each organization's head (last seq and balance) and its settings; repaired on read. */
 export const creditAccountSchema = new Schema(

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { type RevocationPublisher, revocationPublisher } from '../revocation/publisher.js';
 import type { Stores } from '../stores/index.js';
-import { ensureOidcIndexes } from './adapters/index.js';
 import { loadCookieKeys, loadSigningKeys } from './keys.js';
 import { buildProvider } from './provider.js';
 
@@ -21,7 +20,6 @@ export async function createOidc(config: Config, stores: Stores, logger: Logger)
   const [signingKeys, cookieKeys] = await Promise.all([
     loadSigningKeys(stores.db, config.secretKey),
     loadCookieKeys(stores.db, config.secretKey),
-    ensureOidcIndexes(stores.db),
   ]);
   const publisher = revocationPublisher(stores.redis, config.redisKeyPrefix, logger);
   const provider = buildProvider({ config, stores, logger, publisher, signingKeys, cookieKeys });

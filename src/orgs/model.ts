@@ -23,7 +23,6 @@ export const organizationSchema = new Schema(
   },
   { collection: 'organizations', versionKey: false },
 );
-organizationSchema.index({ createdAt: -1 });
 
 /**
  * One document per membership, `_id` = `${orgId}:${userId}`: unique by construction and found by
@@ -39,8 +38,6 @@ export const membershipSchema = new Schema(
   },
   { collection: 'memberships', versionKey: false },
 );
-membershipSchema.index({ userId: 1 });
-membershipSchema.index({ orgId: 1 });
 
 export const membershipId = (orgId: string, userId: string) => `${orgId}:${userId}`;
 
@@ -56,7 +53,6 @@ export const approvalSchema = new Schema(
   },
   { collection: 'org_approvals', versionKey: false },
 );
-approvalSchema.index({ orgId: 1, kind: 1 });
 export const approvalId = (orgId: string, kind: 'client' | 'resource', ref: string) => `${orgId}|${kind}|${ref}`;
 
 /**
@@ -79,7 +75,6 @@ export const invitationSchema = new Schema(
   },
   { collection: 'invitations', versionKey: false },
 );
-invitationSchema.index({ orgId: 1 });
 export const invitationAcceptanceSchema = new Schema(
   {
     _id: { type: String, required: true },

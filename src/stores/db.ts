@@ -14,6 +14,7 @@ import {
 import { resourceServerSchema } from '../resources/model.js';
 import { teamSchema } from '../teams/model.js';
 import { userEmailSchema, userSchema } from '../users/model.js';
+import { CATALOG } from './catalog.js';
 
 const schemas = {
   users: userSchema,
@@ -50,19 +51,25 @@ export function createDb(connection: Connection): Db {
 const TTL_UNSUPPORTED = 238;
 
 /**
- * Creates the indexes declared in the schemas, one call per index: FerretDB rejects TTL indexes
- * (code 238) and would fail a whole batch with them. Expiry is also checked on every read.
+ * Creates every declared index (src/stores/catalog.ts), one call per index: FerretDB refuses TTL
+ * indexes (code 238) and would fail a whole batch with them, so a TTL index falls back to a plain
+ * one there (sweeps purge; reads check `expiresAt` anyway).
  */
 export async function ensureIndexes(db: Db, logger?: Logger): Promise<void> {
-  for (const [name, schema] of Object.entries(schemas)) {
-    const model = db[name as keyof Schemas] as Model<unknown>;
-    await model.createCollection().catch(() => undefined);
-    for (const [fields, options] of schema.indexes()) {
+  for (const declaration of CATALOG) {
+    const collection = db.connection.collection(declaration.name);
+    await db.connection.createCollection(declaration.name).catch(() => undefined);
+    for (const { key, unique, ttl } of declaration.indexes) {
+      const options: CreateIndexesOptions = unique ? { unique } : {};
       try {
-        await model.collection.createIndex(fields as Record<string, 1 | -1>, options as CreateIndexesOptions);
+        await collection.createIndex(key, ttl ? { ...options, expireAfterSeconds: 0 } : options);
       } catch (error) {
-        if ((error as { code?: number }).code !== TTL_UNSUPPORTED) throw error;
-        logger?.debug({ collection: name, fields }, 'TTL index not supported by this database; relying on sweeps');
+        if (!ttl || (error as { code?: number }).code !== TTL_UNSUPPORTED) throw error;
+        logger?.debug(
+          { collection: declaration.name, key },
+          'TTL index not supported by this database; relying on sweeps',
+        );
+        await collection.createIndex(key, options);
       }
     }
   }

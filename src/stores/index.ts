@@ -13,7 +13,7 @@ export interface Stores {
 
 /** Connects MongoDB (creating indexes) and Redis; both must be reachable at start. */
 export async function openStores(config: Config, logger?: Logger, dbName?: string): Promise<Stores> {
-  const connection = await connectMongo(config.mongodbUri, dbName);
+  const connection = await connectMongo(config.mongodbUri, dbName, config.queryShapeLog);
   let redis: Redis;
   try {
     const db = createDb(connection);

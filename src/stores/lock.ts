@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError } from '../errors.js';
+import { declareCollection, openCollection } from './collections.js';
 import { type Db, isDuplicateKeyError } from './db.js';
 
 interface LockDoc {
@@ -9,7 +10,16 @@ interface LockDoc {
   expiresAt: Date;
 }
 
-const locks = (db: Db) => db.connection.collection<LockDoc>('locks');
+/** Short locks by name (e.g. an organization's member changes), taken by a unique insert. */
+export const locksCollection = declareCollection({
+  name: 'locks',
+  indexes: [],
+  queries: [],
+  unscopedQueries: ['{_id}', '{_id, holder}'],
+  shardKey: { _id: 1 },
+});
+
+const locks = (db: Db) => openCollection<LockDoc>(db, locksCollection);
 
 export interface LockOptions {
   /** After this long a lock whose holder died is taken over. */

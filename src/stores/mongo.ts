@@ -1,8 +1,9 @@
 import mongoose, { type Connection } from 'mongoose';
 import { UnavailableError } from '../errors.js';
+import { attachQueryLog } from './query-log.js';
 
 /** Opens a connection of our own (never the global mongoose one), so tests can hold several. */
-export async function connectMongo(uri: string, dbName?: string): Promise<Connection> {
+export async function connectMongo(uri: string, dbName?: string, queryShapeLog?: string): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
     dbName,
     autoIndex: false,
@@ -11,7 +12,9 @@ export async function connectMongo(uri: string, dbName?: string): Promise<Connec
     connectTimeoutMS: 3000,
     // Fail fast instead of queueing operations while the database is away.
     bufferCommands: false,
+    monitorCommands: queryShapeLog !== undefined,
   });
+  if (queryShapeLog) attachQueryLog(connection.getClient(), queryShapeLog);
   try {
     await connection.asPromise();
   } catch (error) {

@@ -11,6 +11,5 @@ export const teamSchema = new Schema(
   },
   { collection: 'teams', versionKey: false },
 );
-teamSchema.index({ orgId: 1 });
 
 export type TeamDoc = InferSchemaType<typeof teamSchema> & { _id: string };

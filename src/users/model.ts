@@ -15,7 +15,6 @@ export const userSchema = new Schema(
   },
   { collection: 'users', versionKey: false },
 );
-userSchema.index({ emailKey: 1 }, { unique: true });
 
 /**
  * Claims an email for a user, keyed by the normalised email so that sign-in looks people up by

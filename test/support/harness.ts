@@ -26,6 +26,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     TOKEN_RATE_LIMIT: '1000000',
     API_RATE_LIMIT: '1000000',
     API_AUTH_FAILURES_PER_IP: '1000000',
+    QUERY_SHAPE_LOG: inject('queryShapeLog'),
     ...overrides,
   };
 }

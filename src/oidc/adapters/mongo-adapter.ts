@@ -15,7 +15,6 @@ interface StoredRecord {
   [field: string]: unknown;
 }
 
-const TTL_UNSUPPORTED = 238;
 const collectionName = (model: string) => `oidc_${model}`;
 
 function decode(record: StoredRecord | null): AdapterPayload | undefined {
@@ -82,25 +81,6 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
       await deleteInBatches(this.collection, { grantId });
     }
   };
-}
-
-/**
- * Secondary indexes of the MongoDB-stored models (used by MongoDB; FerretDB scans anyway) and a TTL
- * index where supported. Expiry never depends on it: reads check `expiresAt`, sweeps purge.
- */
-export async function ensureOidcIndexes(db: Db): Promise<void> {
-  for (const model of LONG_LIVED_MODELS) {
-    const collection = db.connection.collection(collectionName(model));
-    for (const field of ['grantId', 'uid', 'userCode', 'orgId']) await collection.createIndex({ [field]: 1 });
-    try {
-      await collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
-    } catch (error) {
-      if ((error as { code?: number }).code !== TTL_UNSUPPORTED) throw error;
-    }
-  }
-  const grantOrgs = db.connection.collection('grant_orgs');
-  await grantOrgs.createIndex({ orgId: 1, userId: 1 });
-  await grantOrgs.createIndex({ clientId: 1 });
 }
 
 /** Deletes expired records of every MongoDB-stored model and of the issued-token log; returns how many. */
