@@ -20,11 +20,11 @@ import autocannon from 'autocannon';
 import '../src/oidc/notices.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { sweepExpired } from '../src/oidc/adapters/index.js';
 import { createOidc } from '../src/oidc/index.js';
 import { openStores, type Stores } from '../src/stores/index.js';
 import { repoRoot } from '../src/stores/local/index.js';
 import { freePort } from '../src/stores/local/processes.js';
+import { sweepExpiredAcrossOrganizations } from '../src/stores/sweep.js';
 import {
   basicOf,
   type Credentials,
@@ -437,9 +437,9 @@ async function adminTimings(t: Target, data: 'small' | 'large'): Promise<AdminRo
       run: (grantId) => call('DELETE', `${api}/connected-apps/${grantId}`)(),
     },
     {
-      name: 'expired-record sweep (sweepExpired, in process)',
+      name: 'expired-record sweep (sweepExpiredAcrossOrganizations, in process)',
       run: async () => {
-        await sweepExpired(stores.db);
+        await sweepExpiredAcrossOrganizations(stores.db);
         return 0; // no HTTP
       },
     },

@@ -3,13 +3,13 @@ import type { Logger } from 'pino';
 import { API_SCOPE, apiResource } from './api/index.js';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { sweepExpired } from './oidc/adapters/index.js';
 import { createOidc, type Oidc } from './oidc/index.js';
 import { setOidcNoticeSink } from './oidc/notices.js';
 import { finishInterruptedDeletions } from './orgs/deletion.js';
 import { revocationFeed } from './resource/revocation-feed.js';
 import { ensureResourceServer } from './resources/service.js';
 import type { Stores } from './stores/index.js';
+import { sweepExpiredAcrossOrganizations } from './stores/sweep.js';
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
@@ -48,7 +48,7 @@ export async function startServer(config: Config, stores: Stores, logger: Logger
   const port = typeof address === 'object' && address ? address.port : config.port;
   // FerretDB has no TTL indexes: expired records are purged here (reads already ignore them).
   const sweeper = setInterval(() => {
-    sweepExpired(stores.db)
+    sweepExpiredAcrossOrganizations(stores.db)
       .then((deleted) => deleted && logger.info({ deleted }, 'expired records purged'))
       .catch((error: unknown) => logger.warn({ err: error }, 'expired-record sweep failed'));
     finishInterruptedDeletions(oidc.provider, stores.db, oidc.publisher).catch((error: unknown) =>

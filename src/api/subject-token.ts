@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { InvalidError } from '../errors.js';
-import { issuedTokens } from '../oidc/token-records.js';
+import { findIssuedTokenOfOrganization } from '../oidc/tokens-store.js';
 import { claimsFrom } from '../resource/token-claims.js';
 import { looksLikeJwt } from '../resource/verify-jwt.js';
 import type { ApiDeps } from './deps.js';
@@ -59,9 +59,9 @@ export async function verifySubjectToken(deps: ApiDeps, token: string, orgId: st
       resource: audienceOf(model.aud),
     };
   }
-  const record = found.jti ? await issuedTokens(deps.db).findOne({ _id: found.jti }) : null;
+  if (found.orgId !== orgId) throw refuse('belongs to another organization');
+  const record = found.jti ? await findIssuedTokenOfOrganization(deps.db, orgId, found.jti) : null;
   if (!record || record.expiresAt.getTime() <= Date.now()) throw refuse('is not valid');
-  if (found.orgId !== orgId || record.orgId !== orgId) throw refuse('belongs to another organization');
   if (!record.sub || !record.grantId || record.sub === record.clientId) throw refuse('does not act for a person');
   if (!(await deps.provider.Grant.find(record.grantId))) throw refuse('has been revoked');
   if (typeof found.resource !== 'string') throw refuse('names no resource server');

@@ -3,7 +3,7 @@ import { createLogger } from '../logger.js';
 import { registerOrgClient } from '../oidc/clients.js';
 import { createOidc } from '../oidc/index.js';
 import { createResourceServer } from '../resources/service.js';
-import { deleteClient } from '../revocation/service.js';
+import { deleteClientAcrossOrganizations } from '../revocation/service.js';
 import { jsonAction, withStores } from './context.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -19,7 +19,7 @@ export function registerClientCommands(program: Command): void {
       jsonAction(async (opts: { clientId: string }) =>
         withStores(async (stores, config) => {
           const oidc = await createOidc(config, stores, createLogger({ logLevel: 'silent' }));
-          await deleteClient(oidc.provider, stores.db, oidc.publisher, opts.clientId);
+          await deleteClientAcrossOrganizations(oidc.provider, stores.db, oidc.publisher, opts.clientId);
           return { client_id: opts.clientId, deleted: true };
         }),
       ),

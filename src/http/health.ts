@@ -11,7 +11,7 @@ export function healthRoutes(stores: Stores): Router {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
-    const [mongodb, redis] = await Promise.all([pingMongo(stores.db.connection), pingRedis(stores.redis)]);
+    const [mongodb, redis] = await Promise.all([pingMongo(stores.db), pingRedis(stores.redis)]);
     const checks = { mongodb: mongodb ? 'up' : 'down', redis: redis ? 'up' : 'down' };
     const ready = mongodb && redis;
     ctx.set('Cache-Control', 'no-store');

@@ -3,7 +3,7 @@ import { errors } from 'oidc-provider';
 import { getMembership } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
 import { findUserById } from '../users/service.js';
-import { findGrantOrg } from './grant-orgs.js';
+import { findGrantOrg } from './grants-store.js';
 import { registeredResource } from './resource-servers.js';
 
 /** The organization claims every org-bound token carries. */

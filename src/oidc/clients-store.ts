@@ -1,4 +1,6 @@
-import { declareCollection } from '../stores/collections.js';
+import { declareCollection, openCollection } from '../stores/collections.js';
+import type { Db } from '../stores/db.js';
+import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
 
 /** oidc-provider's clients; `orgId` is set for clients an organization owns. */
 export const clientsCollection = declareCollection({
@@ -10,3 +12,10 @@ export const clientsCollection = declareCollection({
   shardKey: { _id: 1 },
   shardNote: 'oidc-provider looks clients up by client_id on every request',
 });
+
+const clients = (db: Db) => openCollection<{ _id: string; orgId?: string | null }>(db, clientsCollection);
+
+/** Ids of the organization's clients, page by page (their metadata comes through oidc-provider). */
+export function pageClientIdsOfOrganization(db: Db, orgId: string, page: PageQuery): Promise<Page<{ _id: string }>> {
+  return pageById<{ _id: string }>(clients(db), { orgId }, page);
+}

@@ -1,10 +1,10 @@
 import type Provider from 'oidc-provider';
 import { NotFoundError } from '../errors.js';
 import type { RevocationPublisher } from '../revocation/publisher.js';
-import { revokeGrantTokens } from '../revocation/service.js';
+import { revokeGrant } from '../revocation/service.js';
 import type { Db } from '../stores/db.js';
-import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
-import { findGrantOrg, type GrantOrg, grantOrgs, unlinkGrant } from './grant-orgs.js';
+import type { Page, PageQuery } from '../stores/pagination.js';
+import { findGrantOfOrganization, type GrantOrg, pageGrantsOfOrganization } from './grants-store.js';
 
 export interface ConnectedApp {
   grantId: string;
@@ -47,11 +47,7 @@ export async function listConnectedApps(
   filter: { userId?: string | undefined },
   page: PageQuery,
 ): Promise<Page<ConnectedApp>> {
-  const result = await pageById<GrantOrg>(
-    grantOrgs(db),
-    { orgId, ...(filter.userId ? { userId: filter.userId } : {}) },
-    page,
-  );
+  const result = await pageGrantsOfOrganization(db, orgId, filter, page);
   return {
     items: await Promise.all(result.items.map((link) => present(provider, link))),
     nextCursor: result.nextCursor,
@@ -67,13 +63,10 @@ export async function revokeConnectedApp(
   grantId: string,
   onlyOfUser?: string,
 ): Promise<GrantOrg> {
-  const link = await findGrantOrg(db, grantId);
-  if (!link || link.orgId !== orgId || (onlyOfUser && link.userId !== onlyOfUser)) {
-    throw new NotFoundError(`grant ${grantId} does not exist`);
-  }
+  const link = await findGrantOfOrganization(db, orgId, grantId);
+  if (!link || (onlyOfUser && link.userId !== onlyOfUser)) throw new NotFoundError(`grant ${grantId} does not exist`);
   const at = Date.now();
-  await revokeGrantTokens(provider, grantId);
-  await unlinkGrant(db, grantId);
+  await revokeGrant(provider, db, link);
   await publisher.publish({ kind: 'grant', sub: link.userId, clientId: link.clientId, orgId, at });
   return link;
 }

@@ -1,7 +1,7 @@
 import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
 import { getMembership } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
-import { findGrantOrg } from './grant-orgs.js';
+import { findGrantOrg } from './grants-store.js';
 
 /**
  * `loadExistingGrant`: the grant chosen by our consent step, or the session's grant for this

@@ -1,4 +1,7 @@
-import { declareCollection } from '../stores/collections.js';
+import { declareCollection, openCollection } from '../stores/collections.js';
+import type { Db } from '../stores/db.js';
+import { isDuplicateKeyError } from '../stores/db.js';
+import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
 
 /** oidc-provider's grants, by grant id. */
 export const oidcGrantsCollection = declareCollection({
@@ -9,17 +12,32 @@ export const oidcGrantsCollection = declareCollection({
   shardKey: { _id: 1 },
 });
 
-/** The organization of each grant (the grant's id is the key), for connected-app lists and revocation. */
+/**
+ * The link between an oidc-provider grant and the one organization it was authorized in.
+ * oidc-provider's models keep an allow-list of fields, so the organization lives beside the grant,
+ * keyed by grant id.
+ */
+export interface GrantOrg {
+  _id: string;
+  orgId: string;
+  userId: string;
+  clientId: string;
+  createdAt: Date;
+  /** When a token was last issued from the grant (connected apps show it). */
+  lastUsedAt?: Date | null;
+}
+
 export const grantOrgsCollection = declareCollection({
   name: 'grant_orgs',
   indexes: [
     { key: { orgId: 1, _id: 1 } },
-    { key: { orgId: 1, userId: 1 } },
+    { key: { orgId: 1, userId: 1, _id: 1 } },
     { key: { orgId: 1, clientId: 1 } },
     { key: { clientId: 1 } },
   ],
-  queries: ['{_id, orgId}', '{orgId, _id: range?} sort {_id: 1}', '{orgId}', '{orgId, userId}', '{orgId, clientId}'],
-  // Tokens carry their grant id only; deleting a client reaches its grants in every organization.
+  queries: ['{_id, orgId}', '{orgId, userId?, _id: range?} sort {_id: 1}', '{orgId, userId}'],
+  // Tokens carry their grant id only, so the token endpoint finds a grant's organization by id;
+  // deleting a client reaches its grants in every organization.
   unscopedQueries: ['{_id}', '{clientId}'],
   shardKey: { _id: 1 },
   shardNote: 'looked up by grant id on every token request',
@@ -33,3 +51,93 @@ export const grantTriplesCollection = declareCollection({
   unscopedQueries: ['{_id}', '{_id, grantId}'],
   shardKey: { _id: 1 },
 });
+
+const grantOrgs = (db: Db) => openCollection<GrantOrg>(db, grantOrgsCollection);
+const grantTriples = (db: Db) => openCollection<{ _id: string; grantId: string }>(db, grantTriplesCollection);
+
+export const tripleKey = (userId: string, clientId: string, orgId: string) => JSON.stringify([userId, clientId, orgId]);
+
+/** The organization a grant was authorized in: what a token request (which names only the grant) needs. */
+export async function findGrantOrg(db: Db, grantId: string): Promise<GrantOrg | null> {
+  return grantOrgs(db).findOne({ _id: grantId });
+}
+
+/** A grant of the organization, never another organization's. */
+export async function findGrantOfOrganization(db: Db, orgId: string, grantId: string): Promise<GrantOrg | null> {
+  return grantOrgs(db).findOne({ _id: grantId, orgId });
+}
+
+export async function findGrantIdForTriple(
+  db: Db,
+  userId: string,
+  clientId: string,
+  orgId: string,
+): Promise<string | undefined> {
+  return (await grantTriples(db).findOne({ _id: tripleKey(userId, clientId, orgId) }))?.grantId;
+}
+
+/** The organization's grants (or one person's there), page by page. */
+export function pageGrantsOfOrganization(
+  db: Db,
+  orgId: string,
+  filter: { userId?: string | undefined },
+  page: PageQuery,
+): Promise<Page<GrantOrg>> {
+  return pageById<GrantOrg>(grantOrgs(db), { orgId, ...(filter.userId ? { userId: filter.userId } : {}) }, page);
+}
+
+/** Ids of a person's grants in one organization (a removed member loses them all). */
+export async function grantIdsOfMember(db: Db, orgId: string, userId: string): Promise<string[]> {
+  const rows = await grantOrgs(db)
+    .find({ orgId, userId }, { projection: { _id: 1 } })
+    .toArray();
+  return rows.map((row) => row._id);
+}
+
+/** Ids of a client's grants in every organization (deleting a client ends them all). */
+export async function grantIdsOfClientAcrossOrganizations(db: Db, clientId: string): Promise<string[]> {
+  const rows = await grantOrgs(db)
+    .find({ clientId }, { projection: { _id: 1 } })
+    .toArray();
+  return rows.map((row) => row._id);
+}
+
+/** Ids of the organization's grants, up to `limit` at a time (deletion revokes them batch by batch). */
+export async function grantIdsOfOrganization(db: Db, orgId: string, limit: number): Promise<string[]> {
+  const rows = await grantOrgs(db)
+    .find({ orgId }, { projection: { _id: 1 } })
+    .sort({ _id: 1 })
+    .limit(limit)
+    .toArray();
+  return rows.map((row) => row._id);
+}
+
+/**
+ * Records a grant's organization. The grant_orgs row is written first: a grant is only ever used
+ * through its id, so a crash before the triple row leaves a usable grant that the next consent
+ * simply does not reuse (it creates a fresh one and repoints the triple).
+ */
+export async function linkGrantToOrg(db: Db, link: Omit<GrantOrg, 'createdAt'>): Promise<void> {
+  try {
+    await grantOrgs(db).insertOne({ ...link, createdAt: new Date() });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    const existing = await findGrantOrg(db, link._id);
+    if (existing?.orgId !== link.orgId) throw new Error('grant is already bound to another organization');
+  }
+  await grantTriples(db).replaceOne(
+    { _id: tripleKey(link.userId, link.clientId, link.orgId) },
+    { grantId: link._id },
+    { upsert: true },
+  );
+}
+
+export async function touchGrant(db: Db, grantId: string, at = new Date()): Promise<void> {
+  await grantOrgs(db).updateOne({ _id: grantId }, { $set: { lastUsedAt: at } });
+}
+
+/** Forgets a grant's organization (after its tokens were revoked). */
+export async function unlinkGrant(db: Db, link: GrantOrg): Promise<void> {
+  await grantTriples(db).deleteOne({ _id: tripleKey(link.userId, link.clientId, link.orgId), grantId: link._id });
+  await grantOrgs(db).deleteOne({ _id: link._id, orgId: link.orgId });
+}

@@ -2,35 +2,24 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Db } from '../stores/db.js';
 import { isDuplicateKeyError } from '../stores/db.js';
+import {
+  findSetting,
+  insertSetting,
+  insertSigningKey,
+  retireSigningKey,
+  type SigningKeyDoc,
+  signingKeysNewestFirst,
+} from './keys-store.js';
 
 /**
  * Signing keys and cookie keys, generated once and stored in MongoDB encrypted (AES-256-GCM under a
  * key derived from SECRET_KEY), so every instance and every restart uses the same keys.
- * Signing keys are numbered (`_id` 1, 2, …): the unique `_id` decides races between instances.
  */
-interface SigningKeyDoc {
-  _id: number;
-  kid: string;
-  alg: string;
-  encryptedJwk: string;
-  createdAt: Date;
-  /** null while current; set on rotation to when the key stops being published. */
-  retiresAt: Date | null;
-}
-
-interface CookieKeysDoc {
-  _id: string;
-  encrypted: string;
-  createdAt: Date;
-}
-
 export class KeyDecryptionError extends Error {
   override name = 'KeyDecryptionError';
 }
 
 const ALG = 'RS256';
-const signingKeys = (db: Db) => db.connection.collection<SigningKeyDoc>('signing_keys');
-const settings = (db: Db) => db.connection.collection<CookieKeysDoc>('settings');
 
 function encryptionKey(secretKey: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secretKey, 'orgauth', 'orgauth keys at rest v1', 32));
@@ -72,7 +61,7 @@ async function newSigningKey(secretKey: string, id: number): Promise<SigningKeyD
 
 async function insertKey(db: Db, doc: SigningKeyDoc): Promise<boolean> {
   try {
-    await signingKeys(db).insertOne(doc);
+    await insertSigningKey(db, doc);
     return true;
   } catch (error) {
     if (isDuplicateKeyError(error)) return false;
@@ -82,10 +71,10 @@ async function insertKey(db: Db, doc: SigningKeyDoc): Promise<boolean> {
 
 /** The private JWKs to sign and verify with: the current key first, then keys not yet retired. */
 export async function loadSigningKeys(db: Db, secretKey: string): Promise<{ keys: JWK[] }> {
-  let docs = await signingKeys(db).find().sort({ _id: -1 }).toArray();
+  let docs = await signingKeysNewestFirst(db);
   if (docs.length === 0) {
     await insertKey(db, await newSigningKey(secretKey, 1));
-    docs = await signingKeys(db).find().sort({ _id: -1 }).toArray();
+    docs = await signingKeysNewestFirst(db);
   }
   const now = Date.now();
   const live = docs.filter((doc, index) => index === 0 || (doc.retiresAt && doc.retiresAt.getTime() > now));
@@ -101,12 +90,12 @@ export async function rotateSigningKey(
   secretKey: string,
   { retireAfterSeconds }: { retireAfterSeconds: number },
 ) {
-  const [current] = await signingKeys(db).find().sort({ _id: -1 }).limit(1).toArray();
+  const [current] = await signingKeysNewestFirst(db, 1);
   if (current) decryptSecret(secretKey, current.encryptedJwk);
   const next = await newSigningKey(secretKey, (current?._id ?? 0) + 1);
   if (!(await insertKey(db, next))) throw new Error('another rotation happened at the same time; run it again');
   const previousRetiresAt = current ? new Date(Date.now() + retireAfterSeconds * 1000) : null;
-  if (current) await signingKeys(db).updateOne({ _id: current._id }, { $set: { retiresAt: previousRetiresAt } });
+  if (current && previousRetiresAt) await retireSigningKey(db, current._id, previousRetiresAt);
   return {
     kid: next.kid,
     previousKid: current?.kid ?? null,
@@ -115,7 +104,7 @@ export async function rotateSigningKey(
 }
 
 export async function listSigningKeys(db: Db) {
-  const docs = await signingKeys(db).find().sort({ _id: -1 }).toArray();
+  const docs = await signingKeysNewestFirst(db);
   return docs.map((doc, index) => ({
     kid: doc.kid,
     alg: doc.alg,
@@ -127,11 +116,11 @@ export async function listSigningKeys(db: Db) {
 
 /** Keys that sign cookies (oidc-provider's and the app's), created once. */
 export async function loadCookieKeys(db: Db, secretKey: string): Promise<string[]> {
-  const existing = await settings(db).findOne({ _id: 'cookie-keys' });
+  const existing = await findSetting(db, 'cookie-keys');
   if (existing) return JSON.parse(decryptSecret(secretKey, existing.encrypted)) as string[];
   const keys = [randomBytes(32).toString('base64url')];
   try {
-    await settings(db).insertOne({
+    await insertSetting(db, {
       _id: 'cookie-keys',
       encrypted: encryptSecret(secretKey, JSON.stringify(keys)),
       createdAt: new Date(),

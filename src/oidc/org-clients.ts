@@ -3,8 +3,9 @@ import type { ClientMetadata, default as Provider } from 'oidc-provider';
 import { z } from 'zod';
 import { InvalidError, NotFoundError } from '../errors.js';
 import type { Db } from '../stores/db.js';
-import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import type { Page, PageQuery } from '../stores/pagination.js';
 import { parseInput } from '../validation.js';
+import { pageClientIdsOfOrganization } from './clients-store.js';
 
 interface ClientAdapter {
   find(id: string): Promise<ClientMetadata | undefined>;
@@ -39,7 +40,7 @@ export async function listOrgClients(
   orgId: string,
   page: PageQuery,
 ): Promise<Page<ClientView>> {
-  const result = await pageById<{ _id: string }>(db.connection.collection('oidc_Client'), { orgId }, page);
+  const result = await pageClientIdsOfOrganization(db, orgId, page);
   const clients = await Promise.all(result.items.map((row) => clientAdapter(provider).find(row._id)));
   return {
     items: clients.filter((c): c is ClientMetadata => Boolean(c)).map(presentClient),

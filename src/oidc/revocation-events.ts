@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 import { recordAudit } from '../audit/service.js';
 import type { RevocationPublisher } from '../revocation/publisher.js';
 import type { Db } from '../stores/db.js';
-import { findGrantOrg } from './grant-orgs.js';
+import { findGrantOrg } from './grants-store.js';
 
 /**
  * Turns oidc-provider's revocations (revocation endpoint, code or refresh-token reuse) into notices

@@ -1,23 +1,7 @@
 import type { Db } from '../stores/db.js';
 import { groupCommit } from '../stores/group-commit.js';
-import { findGrantOrg, touchGrant } from './grant-orgs.js';
-
-/**
- * Every access token, JWT or opaque, is recorded by id with its organization, grant, client and
- * subject, so tokens can be listed, revoked and audited per organization. (oidc-provider stores
- * opaque tokens itself but never JWTs.)
- */
-export interface IssuedTokenRecord {
-  _id: string;
-  kind: string;
-  format: string;
-  orgId: string | null;
-  grantId: string | null;
-  clientId: string | null;
-  sub: string | null;
-  expiresAt: Date;
-  createdAt: Date;
-}
+import { findGrantOrg, touchGrant } from './grants-store.js';
+import { addTokenIssuanceCounts, type IssuedTokenRecord, insertIssuedTokens } from './tokens-store.js';
 
 interface TokenModel {
   jti?: string;
@@ -29,38 +13,16 @@ interface TokenModel {
   expiration?: number;
 }
 
-export const issuedTokens = (db: Db) => db.connection.collection<IssuedTokenRecord>('issued_tokens');
-
 /** One group-committed writer per database: token records and issuance counts of concurrent requests share writes. */
 const writers = new WeakMap<Db, ReturnType<typeof tokenWriters>>();
 
 function tokenWriters(db: Db) {
   return {
-    records: groupCommit<IssuedTokenRecord>(async (records) => {
-      try {
-        await issuedTokens(db).insertMany(records, { ordered: false });
-      } catch (error) {
-        // A record already there (the same jti recorded twice) is fine; anything else is not.
-        const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
-        if (!writeErrors?.length || writeErrors.some((e) => e.code !== 11000)) throw error;
-      }
-    }),
+    records: groupCommit<IssuedTokenRecord>((records) => insertIssuedTokens(db, records)),
     counts: groupCommit<string>(async (keys) => {
       const increments = new Map<string, number>();
       for (const key of keys) increments.set(key, (increments.get(key) ?? 0) + 1);
-      await tokenIssuance(db).bulkWrite(
-        [...increments].map(([key, count]) => {
-          const [orgId = '', clientId = '', day = ''] = JSON.parse(key) as string[];
-          return {
-            updateOne: {
-              filter: { _id: key },
-              update: { $inc: { count }, $setOnInsert: { orgId, clientId, day } },
-              upsert: true,
-            },
-          };
-        }),
-        { ordered: false },
-      );
+      await addTokenIssuanceCounts(db, increments);
     }),
   };
 }
@@ -93,11 +55,6 @@ export async function recordIssuedToken(db: Db, token: TokenModel, claims?: { or
       : undefined,
   ]);
 }
-
-export const tokenIssuance = (db: Db) =>
-  db.connection.collection<{ _id: string; orgId: string; clientId: string; day: string; count: number }>(
-    'token_issuance',
-  );
 
 /** Fields the MongoDB adapter stores beside a payload so records can be found per organization. */
 export async function tokenRecordFields(

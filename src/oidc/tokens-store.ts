@@ -1,4 +1,7 @@
-import { type CollectionDeclaration, declareCollection } from '../stores/collections.js';
+import type { AnyBulkWriteOperation } from 'mongodb';
+import { type CollectionDeclaration, declareCollection, openCollection } from '../stores/collections.js';
+import type { Db } from '../stores/db.js';
+import { deleteInBatches } from '../stores/delete-in-batches.js';
 
 /**
  * oidc-provider's long-lived models other than clients and grants, by id (the token's jti). Tokens
@@ -29,14 +32,37 @@ export const oidcModelCollections = [
   oidcModel('InitialAccessToken', { indexes: [], unscopedQueries: [] }),
 ];
 
-/** Every access token Orgauth issued (JWT or opaque), by jti, with its organization and grant. */
+/**
+ * Every access token Orgauth issued (JWT or opaque), by jti, with its organization and grant.
+ * `orgId` is null for tokens of no organization (e.g. a client's own, for Orgauth's API).
+ */
+export interface IssuedTokenRecord {
+  _id: string;
+  kind: string;
+  format: string;
+  orgId: string | null;
+  grantId: string | null;
+  clientId: string | null;
+  sub: string | null;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
 export const issuedTokensCollection = declareCollection({
   name: 'issued_tokens',
   indexes: [{ key: { expiresAt: 1 }, ttl: true }, { key: { grantId: 1 } }],
-  queries: [],
-  unscopedQueries: ['{_id}', '{expiresAt: range}', '{grantId}'],
+  queries: ['{_id, orgId}'],
+  unscopedQueries: ['{expiresAt: range}'],
   shardKey: { _id: 1 },
 });
+
+interface TokenIssuanceDoc {
+  _id: string;
+  orgId: string;
+  clientId: string;
+  day: string;
+  count: number;
+}
 
 /** Tokens issued per (organization, client, UTC day), `_id` = that triple. */
 export const tokenIssuanceCollection = declareCollection({
@@ -46,3 +72,52 @@ export const tokenIssuanceCollection = declareCollection({
   unscopedQueries: ['{_id}'],
   shardKey: { orgId: 1, day: 1 },
 });
+
+const issuedTokens = (db: Db) => openCollection<IssuedTokenRecord>(db, issuedTokensCollection);
+const tokenIssuance = (db: Db) => openCollection<TokenIssuanceDoc>(db, tokenIssuanceCollection);
+
+/** Records tokens in one write; a record already there (the same jti twice) is fine. */
+export async function insertIssuedTokens(db: Db, records: IssuedTokenRecord[]): Promise<void> {
+  try {
+    await issuedTokens(db).insertMany(records, { ordered: false });
+  } catch (error) {
+    const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
+    if (!writeErrors?.length || writeErrors.some((e) => e.code !== 11000)) throw error;
+  }
+}
+
+/** An access token issued in the organization, by its jti; another organization's is not found. */
+export async function findIssuedTokenOfOrganization(
+  db: Db,
+  orgId: string,
+  jti: string,
+): Promise<IssuedTokenRecord | null> {
+  return issuedTokens(db).findOne({ _id: jti, orgId });
+}
+
+/** Adds issuance counts, keyed `[orgId, clientId, day]`. */
+export async function addTokenIssuanceCounts(db: Db, counts: Map<string, number>): Promise<void> {
+  const operations: AnyBulkWriteOperation<TokenIssuanceDoc>[] = [...counts].map(([key, count]) => {
+    const [orgId = '', clientId = '', day = ''] = JSON.parse(key) as string[];
+    return {
+      updateOne: {
+        filter: { _id: key },
+        update: { $inc: { count }, $setOnInsert: { orgId, clientId, day } },
+        upsert: true,
+      },
+    };
+  });
+  await tokenIssuance(db).bulkWrite(operations, { ordered: false });
+}
+
+/** The organization's issuance counts, newest day first. */
+export async function listTokenIssuance(db: Db, orgId: string, limit: number) {
+  const rows = await tokenIssuance(db).find({ orgId }).sort({ day: -1 }).limit(limit).toArray();
+  return rows.map((r) => ({ clientId: r.clientId, day: r.day, count: r.count }));
+}
+
+/** Client-credentials tokens of a client, in every organization (the client is being deleted). */
+export async function deleteClientCredentialsTokens(db: Db, clientId: string): Promise<number> {
+  const collection = oidcModelCollections.find((c) => c.name === 'oidc_ClientCredentials');
+  return collection ? deleteInBatches(openCollection(db, collection), { clientId }) : 0;
+}

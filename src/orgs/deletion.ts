@@ -1,8 +1,9 @@
 import type Provider from 'oidc-provider';
 import { InvalidError } from '../errors.js';
-import { findGrantOrg, grantOrgs, unlinkGrant } from '../oidc/grant-orgs.js';
+import { pageClientIdsOfOrganization } from '../oidc/clients-store.js';
+import { grantIdsOfOrganization } from '../oidc/grants-store.js';
 import type { RevocationPublisher } from '../revocation/publisher.js';
-import { deleteClient, revokeGrantTokens } from '../revocation/service.js';
+import { deleteOrgClient, revokeGrantsById } from '../revocation/service.js';
 import type { Db } from '../stores/db.js';
 import { detachTeams } from '../teams/service.js';
 import { getOrganization } from './service.js';
@@ -28,16 +29,17 @@ export async function finishOrganizationDeletion(
 ) {
   const at = Date.now();
   const members = await db.memberships.find({ orgId }, { userId: 1 }).lean();
-  const clients = await db.connection
-    .collection('oidc_Client')
-    .find({ orgId }, { projection: { _id: 1 } })
-    .toArray();
-  for (const client of clients) await deleteClient(provider, db, publisher, String(client._id)).catch(() => undefined);
-  for (const link of await grantOrgs(db).find({ orgId }).toArray()) {
-    if (await findGrantOrg(db, link._id)) {
-      await revokeGrantTokens(provider, link._id);
-      await unlinkGrant(db, link._id);
-    }
+  let clientsDeleted = 0;
+  for (;;) {
+    const page = await pageClientIdsOfOrganization(db, orgId, { limit: 100 });
+    for (const client of page.items) await deleteOrgClient(provider, db, publisher, orgId, client._id);
+    clientsDeleted += page.items.length;
+    if (!page.nextCursor) break;
+  }
+  for (;;) {
+    const grantIds = await grantIdsOfOrganization(db, orgId, 100);
+    await revokeGrantsById(provider, db, grantIds);
+    if (grantIds.length < 100) break;
   }
   const teamsDetached = await detachTeams(db, orgId);
   await Promise.all([
@@ -49,7 +51,7 @@ export async function finishOrganizationDeletion(
   await db.memberships.deleteMany({ orgId });
   for (const member of members) await publisher.publish({ kind: 'member', sub: member.userId, orgId, at });
   await db.organizations.updateOne({ _id: orgId }, { $set: { deletionDone: true } });
-  return { orgId, membersRemoved: members.length, clientsDeleted: clients.length, teamsDetached };
+  return { orgId, membersRemoved: members.length, clientsDeleted, teamsDetached };
 }
 
 /** Finishes deletions a crash interrupted (organizations marked more than a minute ago). */

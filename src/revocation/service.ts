@@ -1,10 +1,18 @@
 import type Provider from 'oidc-provider';
 import { deleteMemberApiKeys } from '../apikeys/service.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { membershipId } from '../orgs/model.js';
+import {
+  findGrantOrg,
+  type GrantOrg,
+  grantIdsOfClientAcrossOrganizations,
+  grantIdsOfMember,
+  unlinkGrant,
+} from '../oidc/grants-store.js';
+import { getOrgClient } from '../oidc/org-clients.js';
+import { deleteClientCredentialsTokens } from '../oidc/tokens-store.js';
+import { countOwners, deleteMembership } from '../orgs/members-store.js';
 import { getMembership } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
-import { deleteInBatches } from '../stores/delete-in-batches.js';
 import { withMembersLock } from '../stores/lock.js';
 import type { RevocationPublisher } from './publisher.js';
 
@@ -14,18 +22,39 @@ interface RevocableModel {
 
 const model = (provider: Provider, name: string) => (provider as unknown as Record<string, RevocableModel>)[name];
 
-/** Revokes one grant and every token and code issued from it (what oidc-provider does on revocation). */
+/**
+ * Revokes one grant and every token and code issued from it (what oidc-provider does on
+ * revocation). Tokens are found through their `grantId` index, so the cost does not grow with the
+ * number of tokens stored.
+ */
 export async function revokeGrantTokens(provider: Provider, grantId: string): Promise<void> {
   await Promise.all(
-    ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode'].map((name) =>
+    ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest'].map((name) =>
       model(provider, name)?.adapter.revokeByGrantId(grantId),
     ),
   );
   await model(provider, 'Grant')?.adapter.destroy(grantId);
 }
 
-const grantOrgs = (db: Db) =>
-  db.connection.collection<{ _id: string; orgId: string; userId: string; clientId: string }>('grant_orgs');
+/** Revokes a grant with its tokens, then forgets its organization. Safe to run again after a crash. */
+export async function revokeGrant(provider: Provider, db: Db, link: GrantOrg): Promise<void> {
+  await revokeGrantTokens(provider, link._id);
+  await unlinkGrant(db, link);
+}
+
+const PARALLEL_REVOCATIONS = 8;
+
+export async function revokeGrantsById(provider: Provider, db: Db, grantIds: string[]): Promise<void> {
+  for (let i = 0; i < grantIds.length; i += PARALLEL_REVOCATIONS) {
+    await Promise.all(
+      grantIds.slice(i, i + PARALLEL_REVOCATIONS).map(async (grantId) => {
+        const link = await findGrantOrg(db, grantId);
+        if (link) await revokeGrant(provider, db, link);
+        else await revokeGrantTokens(provider, grantId);
+      }),
+    );
+  }
+}
 
 /**
  * Removes a person from an organization and revokes, at once, every grant and token they hold in
@@ -42,30 +71,45 @@ export async function removeMember(
   await withMembersLock(db, orgId, async () => {
     const membership = await getMembership(db, orgId, userId);
     if (!membership) throw new NotFoundError('this person is not a member of the organization');
-    if (membership.role === 'owner' && (await db.memberships.countDocuments({ orgId, role: 'owner' })) <= 1) {
+    if (membership.role === 'owner' && (await countOwners(db, orgId)) <= 1) {
       throw new ConflictError('the last owner of an organization cannot be removed');
     }
-    await db.memberships.deleteOne({ _id: membershipId(orgId, userId) });
+    await deleteMembership(db, orgId, userId);
   });
   const at = Date.now();
   await deleteMemberApiKeys(db, orgId, userId);
-  const grants = await grantOrgs(db).find({ orgId, userId }).toArray();
-  await Promise.all(grants.map((grant) => revokeGrantTokens(provider, grant._id)));
+  await revokeGrantsById(provider, db, await grantIdsOfMember(db, orgId, userId));
   await publisher.publish({ kind: 'member', sub: userId, orgId, at });
 }
 
-/** Deletes a client, its grants and tokens; resource middlewares refuse its tokens within seconds. */
-export async function deleteClient(
+/** Deletes a client the organization owns, its grants and tokens (another organization's client is not found). */
+export async function deleteOrgClient(
+  provider: Provider,
+  db: Db,
+  publisher: RevocationPublisher,
+  orgId: string,
+  clientId: string,
+): Promise<void> {
+  await getOrgClient(provider, orgId, clientId);
+  await removeClient(provider, db, publisher, clientId);
+}
+
+/** Deletes any client, whichever organization owns it or none (operators: `orgauth client delete`). */
+export async function deleteClientAcrossOrganizations(
   provider: Provider,
   db: Db,
   publisher: RevocationPublisher,
   clientId: string,
 ): Promise<void> {
   if (!(await provider.Client.find(clientId))) throw new NotFoundError(`client ${clientId} does not exist`);
+  await removeClient(provider, db, publisher, clientId);
+}
+
+/** The client first (no new tokens), then its grants in every organization and its tokens; middlewares refuse them within seconds. */
+async function removeClient(provider: Provider, db: Db, publisher: RevocationPublisher, clientId: string) {
   const at = Date.now();
   await model(provider, 'Client')?.adapter.destroy(clientId);
-  const grants = await grantOrgs(db).find({ clientId }).toArray();
-  await Promise.all(grants.map((grant) => revokeGrantTokens(provider, grant._id)));
-  await deleteInBatches(db.connection.collection('oidc_ClientCredentials'), { clientId });
+  await revokeGrantsById(provider, db, await grantIdsOfClientAcrossOrganizations(db, clientId));
+  await deleteClientCredentialsTokens(db, clientId);
   await publisher.publish({ kind: 'client', clientId, at });
 }

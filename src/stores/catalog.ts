@@ -1,6 +1,11 @@
 import { apiKeysCollection, platformKeysCollection } from '../apikeys/store.js';
 import { auditEventsCollection } from '../audit/store.js';
-import { creditAccountsCollection, creditEntriesCollection, creditIdempotencyCollection } from '../credits/store.js';
+import {
+  creditAccountsCollection,
+  creditEntriesCollection,
+  creditIdempotencyCollection,
+  creditUsageRollupsCollection,
+} from '../credits/store.js';
 import { clientsCollection } from '../oidc/clients-store.js';
 import { grantOrgsCollection, grantTriplesCollection, oidcGrantsCollection } from '../oidc/grants-store.js';
 import { settingsCollection, signingKeysCollection } from '../oidc/keys-store.js';
@@ -32,6 +37,7 @@ export const CATALOG: CollectionDeclaration[] = [
   creditEntriesCollection,
   creditAccountsCollection,
   creditIdempotencyCollection,
+  creditUsageRollupsCollection,
   clientsCollection,
   oidcGrantsCollection,
   grantOrgsCollection,

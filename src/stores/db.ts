@@ -1,6 +1,4 @@
-import type { CreateIndexesOptions } from 'mongodb';
 import type { Connection, Model, Schema } from 'mongoose';
-import type { Logger } from 'pino';
 import { apiKeySchema, platformKeySchema } from '../apikeys/model.js';
 import { auditEventSchema } from '../audit/model.js';
 import { creditAccountSchema, creditEntrySchema, creditIdempotencySchema } from '../credits/model.js';
@@ -14,7 +12,6 @@ import {
 import { resourceServerSchema } from '../resources/model.js';
 import { teamSchema } from '../teams/model.js';
 import { userEmailSchema, userSchema } from '../users/model.js';
-import { CATALOG } from './catalog.js';
 
 const schemas = {
   users: userSchema,
@@ -46,33 +43,6 @@ export function createDb(connection: Connection): Db {
     Object.entries(schemas).map(([name, schema]) => [name, connection.models[name] ?? connection.model(name, schema)]),
   );
   return { ...(models as Omit<Db, 'connection'>), connection };
-}
-
-const TTL_UNSUPPORTED = 238;
-
-/**
- * Creates every declared index (src/stores/catalog.ts), one call per index: FerretDB refuses TTL
- * indexes (code 238) and would fail a whole batch with them, so a TTL index falls back to a plain
- * one there (sweeps purge; reads check `expiresAt` anyway).
- */
-export async function ensureIndexes(db: Db, logger?: Logger): Promise<void> {
-  for (const declaration of CATALOG) {
-    const collection = db.connection.collection(declaration.name);
-    await db.connection.createCollection(declaration.name).catch(() => undefined);
-    for (const { key, unique, ttl } of declaration.indexes) {
-      const options: CreateIndexesOptions = unique ? { unique } : {};
-      try {
-        await collection.createIndex(key, ttl ? { ...options, expireAfterSeconds: 0 } : options);
-      } catch (error) {
-        if (!ttl || (error as { code?: number }).code !== TTL_UNSUPPORTED) throw error;
-        logger?.debug(
-          { collection: declaration.name, key },
-          'TTL index not supported by this database; relying on sweeps',
-        );
-        await collection.createIndex(key, options);
-      }
-    }
-  }
 }
 
 /** Duplicate keys surface as 11000, or on FerretDB updates sometimes as code 1 with a message. */

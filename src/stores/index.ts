@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { createDb, type Db, ensureIndexes } from './db.js';
+import { createDb, type Db } from './db.js';
+import { ensureIndexes } from './indexes.js';
 import { connectMongo } from './mongo.js';
 import { connectRedis } from './redis.js';
 

@@ -24,7 +24,7 @@ export async function connectMongo(uri: string, dbName?: string, queryShapeLog?:
   return connection;
 }
 
-export async function pingMongo(connection: Connection, timeoutMs = 1500): Promise<boolean> {
+export async function pingMongo({ connection }: { connection: Connection }, timeoutMs = 1500): Promise<boolean> {
   const db = connection.db;
   if (!db) return false;
   return withTimeout(

@@ -1,9 +1,10 @@
 import type { AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mongoAdapterClass, sweepExpired } from '../../src/oidc/adapters/mongo-adapter.js';
+import { mongoAdapterClass } from '../../src/oidc/adapters/mongo-adapter.js';
 import { redisAdapterClass } from '../../src/oidc/adapters/redis-adapter.js';
 import type { AdapterClass } from '../../src/oidc/adapters/types.js';
 import type { Stores } from '../../src/stores/index.js';
+import { sweepExpiredAcrossOrganizations } from '../../src/stores/sweep.js';
 import { eventually, openTestStores } from '../support/harness.js';
 
 let stores: Stores;
@@ -101,7 +102,7 @@ describe('MongoDB adapter specifics', () => {
     const Adapter = mongoAdapterClass(stores.db);
     await new Adapter('AccessToken').upsert('at-live', { jti: 'at-live' } as AdapterPayload, 3600);
     await new Adapter('AccessToken').upsert('at-dead', { jti: 'at-dead' } as AdapterPayload, 1);
-    const deleted = await sweepExpired(stores.db, new Date(Date.now() + 5000));
+    const deleted = await sweepExpiredAcrossOrganizations(stores.db, new Date(Date.now() + 5000));
     expect(deleted).toBeGreaterThanOrEqual(1);
     const left = await stores.db.connection
       .collection('oidc_AccessToken')

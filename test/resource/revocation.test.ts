@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, revokeApiKey } from '../../src/apikeys/service.js';
 import { revocationFeed } from '../../src/resource/index.js';
 import { createResourceServer } from '../../src/resources/service.js';
-import { deleteClient, removeMember } from '../../src/revocation/service.js';
+import { deleteOrgClient, removeMember } from '../../src/revocation/service.js';
 import { launchBrowser } from '../support/browser.js';
 import { addMemberAs, createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
 import { eventually } from '../support/harness.js';
@@ -129,7 +129,7 @@ describe('revocation reaches resource middlewares within seconds', () => {
     await timeToRejection(
       'client',
       () => jwtResource.call(orgId, `Bearer ${access_token}`),
-      () => deleteClient(orgauth.oidc.provider, orgauth.stores.db, orgauth.oidc.publisher, worker.client_id),
+      () => deleteOrgClient(orgauth.oidc.provider, orgauth.stores.db, orgauth.oidc.publisher, orgId, worker.client_id),
     );
   });
 

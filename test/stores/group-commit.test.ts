@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issuedTokens, recordIssuedToken } from '../../src/oidc/token-records.js';
+import { recordIssuedToken } from '../../src/oidc/token-records.js';
 import { groupCommit } from '../../src/stores/group-commit.js';
 import { openTestStores } from '../support/harness.js';
 
@@ -40,7 +40,7 @@ describe('group commit', () => {
       }));
       await Promise.all(tokens.map((t) => recordIssuedToken(stores.db, t, { org_id: 'org_group' })));
       await recordIssuedToken(stores.db, tokens[0] ?? {}, { org_id: 'org_group' });
-      expect(await issuedTokens(stores.db).countDocuments({ orgId: 'org_group' })).toBe(40);
+      expect(await stores.db.connection.collection('issued_tokens').countDocuments({ orgId: 'org_group' })).toBe(40);
       const counted = await stores.db.connection.collection('token_issuance').findOne({ orgId: 'org_group' });
       expect(counted?.count).toBe(41);
     } finally {

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { listAudit } from '../../audit/service.js';
 import { NotFoundError } from '../../errors.js';
 import { listConnectedApps, revokeConnectedApp } from '../../oidc/connected-apps.js';
-import { findGrantOrg } from '../../oidc/grant-orgs.js';
-import { tokenIssuance } from '../../oidc/token-records.js';
+import { findGrantOfOrganization } from '../../oidc/grants-store.js';
+import { listTokenIssuance } from '../../oidc/tokens-store.js';
 import { approve, listApprovals, withdrawApproval } from '../../orgs/approvals.js';
 import { authorize, can } from '../../orgs/policy.js';
 import { defineRoute } from '../route.js';
@@ -99,8 +99,8 @@ export const accessRoutes = [
     params: z.object({ orgId: orgIdParam, grantId: grantIdParam }),
     status: 204,
     handler: async ({ params, caller, deps, audit }) => {
-      const link = await findGrantOrg(deps.db, params.grantId);
-      if (!link || link.orgId !== params.orgId) throw new NotFoundError(`grant ${params.grantId} does not exist`);
+      const link = await findGrantOfOrganization(deps.db, params.orgId, params.grantId);
+      if (!link) throw new NotFoundError(`grant ${params.grantId} does not exist`);
       if (link.userId !== caller.userId) authorize(caller.standing ?? 'member', 'grants.manage');
       await revokeConnectedApp(deps.provider, deps.db, deps.publisher, params.orgId, params.grantId);
       await audit({
@@ -136,8 +136,7 @@ export const accessRoutes = [
       items: z.array(z.object({ clientId: z.string(), day: z.string(), count: z.number().int() })),
     }),
     handler: async ({ params, deps }) => {
-      const rows = await tokenIssuance(deps.db).find({ orgId: params.orgId }).sort({ day: -1 }).limit(1000).toArray();
-      return { items: rows.map((r) => ({ clientId: r.clientId, day: r.day, count: r.count })) };
+      return { items: await listTokenIssuance(deps.db, params.orgId, 1000) };
     },
   }),
 ];

@@ -17,7 +17,7 @@ import {
   updateOrgResourceServer,
   updateResourceServerSchema,
 } from '../../resources/service.js';
-import { deleteClient } from '../../revocation/service.js';
+import { deleteOrgClient } from '../../revocation/service.js';
 import { defineRoute } from '../route.js';
 import { clientIdParam, clientSchema, orgIdParam, pageOf, pageQuery, resourceServerSchema } from '../schemas.js';
 
@@ -122,8 +122,7 @@ export const clientRoutes = [
     params: clientParams,
     status: 204,
     handler: async ({ params, deps, audit }) => {
-      await getOrgClient(deps.provider, params.orgId, params.clientId);
-      await deleteClient(deps.provider, deps.db, deps.publisher, params.clientId);
+      await deleteOrgClient(deps.provider, deps.db, deps.publisher, params.orgId, params.clientId);
       await audit({ orgId: params.orgId, action: 'client.deleted', target: { type: 'client', id: params.clientId } });
       return undefined;
     },

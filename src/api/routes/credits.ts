@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { teamBelongsTo } from '../../apikeys/service.js';
+import { apiKeyTeamId, teamBelongsTo } from '../../apikeys/service.js';
 import {
   addCredits,
   changeSchema,
@@ -11,7 +11,7 @@ import {
   usageReport,
 } from '../../credits/service.js';
 import { InvalidError } from '../../errors.js';
-import { issuedTokens } from '../../oidc/token-records.js';
+import { findIssuedTokenOfOrganization } from '../../oidc/tokens-store.js';
 import type { ApiDeps } from '../deps.js';
 import type { Caller } from '../route.js';
 import { defineRoute } from '../route.js';
@@ -53,12 +53,9 @@ const totals = z.array(z.object({ id: z.string(), amount: z.number().int() }));
  */
 async function attributionOf(caller: Caller, deps: ApiDeps, orgId: string) {
   const grantId = caller.tokenId
-    ? ((await issuedTokens(deps.db).findOne({ _id: caller.tokenId }, { projection: { grantId: 1 } }))?.grantId ??
-      undefined)
+    ? ((await findIssuedTokenOfOrganization(deps.db, orgId, caller.tokenId))?.grantId ?? undefined)
     : undefined;
-  const teamId = caller.keyId
-    ? ((await deps.db.apiKeys.findById(caller.keyId, { teamId: 1 }).lean())?.teamId ?? undefined)
-    : undefined;
+  const teamId = caller.keyId ? await apiKeyTeamId(deps.db, orgId, caller.keyId) : undefined;
   const spendsForTeam = teamId ? await teamBelongsTo(deps.db, teamId, orgId) : false;
   return {
     userId: caller.userId,

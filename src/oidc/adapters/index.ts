@@ -6,7 +6,6 @@ import { mongoAdapterClass } from './mongo-adapter.js';
 import { redisAdapterClass } from './redis-adapter.js';
 import { type Adapter, type AdapterClass, type AdapterHooks, LONG_LIVED_MODELS } from './types.js';
 
-export { sweepExpired } from './mongo-adapter.js';
 export { LONG_LIVED_MODELS } from './types.js';
 
 const longLived = new Set<string>(LONG_LIVED_MODELS);

@@ -1,7 +1,11 @@
+import { type CollectionDeclaration, openCollection } from '../../stores/collections.js';
 import type { Db } from '../../stores/db.js';
 import { deleteInBatches } from '../../stores/delete-in-batches.js';
 import { hashClientSecret, isHashedClientSecret } from '../client-secret.js';
-import { type Adapter, type AdapterClass, type AdapterHooks, type AdapterPayload, LONG_LIVED_MODELS } from './types.js';
+import { clientsCollection } from '../clients-store.js';
+import { oidcGrantsCollection } from '../grants-store.js';
+import { oidcModelCollections } from '../tokens-store.js';
+import type { Adapter, AdapterClass, AdapterHooks, AdapterPayload } from './types.js';
 
 interface StoredRecord {
   _id: string;
@@ -15,7 +19,13 @@ interface StoredRecord {
   [field: string]: unknown;
 }
 
-const collectionName = (model: string) => `oidc_${model}`;
+/** The declared collection of each model oidc-provider keeps in MongoDB. */
+const DECLARATIONS: CollectionDeclaration[] = [clientsCollection, oidcGrantsCollection, ...oidcModelCollections];
+function declarationOf(model: string): CollectionDeclaration {
+  const declaration = DECLARATIONS.find((d) => d.name === `oidc_${model}`);
+  if (!declaration) throw new Error(`oidc model ${model} has no declared collection`);
+  return declaration;
+}
 
 function decode(record: StoredRecord | null): AdapterPayload | undefined {
   if (!record) return undefined;
@@ -30,7 +40,7 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
     readonly collection;
 
     constructor(readonly name: string) {
-      this.collection = db.connection.collection<StoredRecord>(collectionName(name));
+      this.collection = openCollection<StoredRecord>(db, declarationOf(name));
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -81,13 +91,4 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
       await deleteInBatches(this.collection, { grantId });
     }
   };
-}
-
-/** Deletes expired records of every MongoDB-stored model and of the issued-token log; returns how many. */
-export async function sweepExpired(db: Db, now = new Date()): Promise<number> {
-  let deleted = 0;
-  for (const name of [...LONG_LIVED_MODELS.map(collectionName), 'issued_tokens']) {
-    deleted += await deleteInBatches(db.connection.collection(name), { expiresAt: { $lte: now } });
-  }
-  return deleted;
 }

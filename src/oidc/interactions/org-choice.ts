@@ -3,7 +3,7 @@ import { recordAudit } from '../../audit/service.js';
 import type { Role } from '../../orgs/model.js';
 import { listUserOrganizations } from '../../orgs/service.js';
 import type { Db } from '../../stores/db.js';
-import { findGrantIdForTriple, linkGrantToOrg } from '../grant-orgs.js';
+import { findGrantIdForTriple, linkGrantToOrg } from '../grants-store.js';
 
 export interface EligibleOrg {
   id: string;
