@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../stores/db.js';
 import { parseInput } from '../validation.js';
 import { generateKey, hashKey, parseKey, sameHash } from './format.js';
-import type { PlatformKeyDoc } from './model.js';
+import { findPlatformKey, insertPlatformKey } from './store.js';
 
 const nameSchema = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
 
@@ -10,7 +10,7 @@ const nameSchema = z.string().trim().min(1, 'is required').max(100, 'must be at 
 export async function createPlatformKey(db: Db, name: string): Promise<{ id: string; key: string; name: string }> {
   const validName = parseInput(nameSchema, name);
   const generated = generateKey('platform');
-  await db.platformKeys.create({
+  await insertPlatformKey(db, {
     _id: generated.id,
     name: validName,
     secretHash: generated.secretHash,
@@ -23,7 +23,7 @@ export async function createPlatformKey(db: Db, name: string): Promise<{ id: str
 export async function verifyPlatformKey(db: Db, presented: string): Promise<{ keyId: string } | undefined> {
   const parsed = parseKey(presented);
   if (parsed?.kind !== 'platform') return undefined;
-  const doc = await db.platformKeys.findById(parsed.id).lean<PlatformKeyDoc>();
+  const doc = await findPlatformKey(db, parsed.id);
   if (!doc || !sameHash(doc.secretHash, hashKey(presented))) return undefined;
   return { keyId: doc._id };
 }

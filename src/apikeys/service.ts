@@ -2,10 +2,22 @@ import { InvalidError, NotFoundError } from '../errors.js';
 import { getMembership } from '../orgs/service.js';
 import type { RevocationPublisher } from '../revocation/publisher.js';
 import type { Db } from '../stores/db.js';
+import type { Page, PageQuery } from '../stores/pagination.js';
+import { isTeamOfOrganization } from '../teams/service.js';
 import { parseInput } from '../validation.js';
 import { generateKey, hashKey, parseKey, sameHash } from './format.js';
 import type { ApiKeyDoc } from './model.js';
 import { type CreateApiKeyInput, createApiKeySchema } from './schema.js';
+import {
+  deleteApiKey,
+  deleteApiKeysOfMember,
+  findApiKey,
+  findApiKeyAcrossOrganizations,
+  findApiKeyTeam,
+  insertApiKey,
+  listApiKeysOfOrganization,
+  touchApiKeyLastUsed,
+} from './store.js';
 
 /** What anyone may see of a key: never its secret or hash. */
 export function presentApiKey(doc: ApiKeyDoc) {
@@ -51,29 +63,43 @@ export async function createApiKey(
     expiresAt: data.expiresAt ?? null,
     lastUsedAt: null,
   };
-  await db.apiKeys.create(doc);
+  await insertApiKey(db, doc);
   return { ...presentApiKey(doc), key: generated.key };
 }
 
 export async function getApiKey(db: Db, orgId: string, keyId: string): Promise<ApiKeyDoc> {
-  const doc = await db.apiKeys.findById(keyId).lean<ApiKeyDoc>();
-  if (!doc || doc.orgId !== orgId) throw new NotFoundError(`API key ${keyId} does not exist`);
+  const doc = await findApiKey(db, orgId, keyId);
+  if (!doc) throw new NotFoundError(`API key ${keyId} does not exist`);
   return doc;
+}
+
+/** The organization's keys (admins: `'all'`), or one member's own. */
+export async function listApiKeys(
+  db: Db,
+  orgId: string,
+  owner: 'all' | { userId: string },
+  page: PageQuery,
+): Promise<Page<ApiKeyView>> {
+  const result = await listApiKeysOfOrganization(db, orgId, owner, page);
+  return { items: result.items.map(presentApiKey), nextCursor: result.nextCursor };
+}
+
+/** The team a key of the organization spends for, if any (whether it still belongs there is `teamBelongsTo`). */
+export async function apiKeyTeamId(db: Db, orgId: string, keyId: string): Promise<string | undefined> {
+  return findApiKeyTeam(db, orgId, keyId);
 }
 
 /** Deletes a key; resource middlewares refuse it within seconds. */
 export async function revokeApiKey(db: Db, publisher: RevocationPublisher, orgId: string, keyId: string) {
   const doc = await getApiKey(db, orgId, keyId);
-  await db.apiKeys.deleteOne({ _id: doc._id });
+  if (!(await deleteApiKey(db, orgId, keyId))) throw new NotFoundError(`API key ${keyId} does not exist`);
   await publisher.publish({ kind: 'api_key', keyId: doc._id, at: Date.now() });
   return doc;
 }
 
 /** Every key a person holds in an organization goes when they leave it. */
 export async function deleteMemberApiKeys(db: Db, orgId: string, userId: string): Promise<string[]> {
-  const keys = await db.apiKeys.find({ orgId, userId }, { _id: 1 }).lean();
-  await db.apiKeys.deleteMany({ orgId, userId });
-  return keys.map((k) => k._id as string);
+  return deleteApiKeysOfMember(db, orgId, userId);
 }
 
 export interface VerifiedApiKey {
@@ -95,14 +121,14 @@ const LAST_USED_PRECISION_MS = 60_000;
 export async function verifyApiKey(db: Db, presented: string): Promise<VerifiedApiKey | undefined> {
   const parsed = parseKey(presented);
   if (parsed?.kind !== 'member') return undefined;
-  const doc = await db.apiKeys.findById(parsed.id).lean<ApiKeyDoc>();
+  const doc = await findApiKeyAcrossOrganizations(db, parsed.id);
   if (!doc || !sameHash(doc.secretHash, hashKey(presented))) return undefined;
   const now = Date.now();
   if (doc.expiresAt && doc.expiresAt.getTime() <= now) return undefined;
   const membership = await getMembership(db, doc.orgId, doc.userId);
   if (!membership) return undefined;
   if (!doc.lastUsedAt || now - doc.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
-    await db.apiKeys.updateOne({ _id: doc._id }, { $set: { lastUsedAt: new Date(now) } });
+    await touchApiKeyLastUsed(db, doc.orgId, doc._id, new Date(now));
   }
   return {
     keyId: doc._id,
@@ -117,6 +143,5 @@ export async function verifyApiKey(db: Db, presented: string): Promise<VerifiedA
 
 /** Whether a team is (still) assigned to the organization. */
 export async function teamBelongsTo(db: Db, teamId: string, orgId: string): Promise<boolean> {
-  const team = await db.teams.findById(teamId, { orgId: 1 }).lean();
-  return team?.orgId === orgId;
+  return isTeamOfOrganization(db, teamId, orgId);
 }

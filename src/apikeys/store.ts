@@ -1,4 +1,8 @@
-import { declareCollection } from '../stores/collections.js';
+import { declareCollection, openCollection } from '../stores/collections.js';
+import type { Db } from '../stores/db.js';
+import { deleteInBatches } from '../stores/delete-in-batches.js';
+import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import type { ApiKeyDoc, PlatformKeyDoc } from './model.js';
 
 export const apiKeysCollection = declareCollection({
   name: 'api_keys',
@@ -10,7 +14,8 @@ export const apiKeysCollection = declareCollection({
     '{orgId, userId}',
     '{orgId}',
   ],
-  // A presented key names its id, not its organization: found by id, then checked against the request's organization.
+  // A presented key names its id, not its organization: found by id, then checked against the request's
+  // organization. Batched deletes remove by `_id` what an organization-scoped find selected.
   unscopedQueries: ['{_id}'],
   shardKey: { _id: 1 },
   shardNote: 'keys are looked up by id on every use',
@@ -20,6 +25,71 @@ export const platformKeysCollection = declareCollection({
   name: 'platform_keys',
   indexes: [],
   queries: [],
+  // Operators' keys belong to no organization.
   unscopedQueries: ['{_id}'],
   shardKey: { _id: 1 },
 });
+
+const apiKeys = (db: Db) => openCollection<ApiKeyDoc>(db, apiKeysCollection);
+const platformKeys = (db: Db) => openCollection<PlatformKeyDoc>(db, platformKeysCollection);
+
+export async function insertApiKey(db: Db, doc: ApiKeyDoc): Promise<void> {
+  await apiKeys(db).insertOne(doc);
+}
+
+/** A key of the organization; another organization's is not found. */
+export function findApiKey(db: Db, orgId: string, keyId: string): Promise<ApiKeyDoc | null> {
+  return apiKeys(db).findOne({ _id: keyId, orgId });
+}
+
+/** A presented key names only its id: verification finds it here, then checks its organization. */
+export function findApiKeyAcrossOrganizations(db: Db, keyId: string): Promise<ApiKeyDoc | null> {
+  return apiKeys(db).findOne({ _id: keyId });
+}
+
+/** The team a key of the organization spends for, if any. */
+export async function findApiKeyTeam(db: Db, orgId: string, keyId: string): Promise<string | undefined> {
+  const doc = await apiKeys(db).findOne({ _id: keyId, orgId }, { projection: { teamId: 1 } });
+  return doc?.teamId ?? undefined;
+}
+
+/** The organization's keys, or only one member's, by id. */
+export function listApiKeysOfOrganization(
+  db: Db,
+  orgId: string,
+  owner: 'all' | { userId: string },
+  page: PageQuery,
+): Promise<Page<ApiKeyDoc>> {
+  return pageById<ApiKeyDoc>(apiKeys(db), owner === 'all' ? { orgId } : { orgId, userId: owner.userId }, page);
+}
+
+export async function touchApiKeyLastUsed(db: Db, orgId: string, keyId: string, at: Date): Promise<void> {
+  await apiKeys(db).updateOne({ _id: keyId, orgId }, { $set: { lastUsedAt: at } });
+}
+
+/** Whether the organization's key was there to delete. */
+export async function deleteApiKey(db: Db, orgId: string, keyId: string): Promise<boolean> {
+  return (await apiKeys(db).deleteOne({ _id: keyId, orgId })).deletedCount > 0;
+}
+
+/** Deletes a member's keys in the organization; the ids of the keys deleted. */
+export async function deleteApiKeysOfMember(db: Db, orgId: string, userId: string): Promise<string[]> {
+  const keys = await apiKeys(db)
+    .find({ orgId, userId }, { projection: { _id: 1 } })
+    .toArray();
+  await apiKeys(db).deleteMany({ orgId, userId });
+  return keys.map((key) => key._id);
+}
+
+/** Every key of an organization (it is being deleted). */
+export function deleteApiKeysOfOrganization(db: Db, orgId: string): Promise<number> {
+  return deleteInBatches(apiKeys(db), { orgId });
+}
+
+export async function insertPlatformKey(db: Db, doc: PlatformKeyDoc): Promise<void> {
+  await platformKeys(db).insertOne(doc);
+}
+
+export function findPlatformKey(db: Db, keyId: string): Promise<PlatformKeyDoc | null> {
+  return platformKeys(db).findOne({ _id: keyId });
+}

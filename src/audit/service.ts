@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../stores/db.js';
-import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import type { Page, PageQuery } from '../stores/pagination.js';
 import type { AuditEventDoc } from './model.js';
+import { insertAuditEvent, listAuditEventsOfOrganization } from './store.js';
 
 export type ActorType = 'user' | 'api_key' | 'client' | 'platform' | 'system';
 export interface Actor {
@@ -23,7 +24,7 @@ const eventId = (at: number) => `evt_${at.toString(36).padStart(9, '0')}${random
 
 export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
   const at = Date.now();
-  await db.auditEvents.create({
+  await insertAuditEvent(db, {
     _id: eventId(at),
     orgId: entry.orgId,
     at: new Date(at),
@@ -56,11 +57,6 @@ export async function listAudit(
   page: PageQuery,
   filter: { action?: string | undefined } = {},
 ): Promise<Page<ReturnType<typeof presentAuditEvent>>> {
-  const result = await pageById<AuditEventDoc>(
-    db.auditEvents as never,
-    { orgId, ...(filter.action ? { action: filter.action } : {}) },
-    page,
-    'descending',
-  );
+  const result = await listAuditEventsOfOrganization(db, orgId, filter, page);
   return { items: result.items.map(presentAuditEvent), nextCursor: result.nextCursor };
 }

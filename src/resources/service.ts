@@ -3,20 +3,28 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { getOrganization } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
 import { isDuplicateKeyError } from '../stores/db.js';
-import { type PageQuery, pageById } from '../stores/pagination.js';
+import type { PageQuery } from '../stores/pagination.js';
 import { parseInput } from '../validation.js';
 import type { ResourceServerDoc } from './model.js';
+import * as store from './store.js';
 
 const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** What a resource server's tokens look like; without defaults, so an update changes only what it names. */
+const tokenSettings = {
+  scopes: z.array(z.string().regex(scopeToken, 'contains an invalid scope')).max(100),
+  format: z.enum(['jwt', 'opaque'], { error: 'must be jwt or opaque' }),
+  accessTokenTtl: z.coerce.number().int().min(60).max(86_400),
+};
 
 export const createResourceServerSchema = z.object({
   uri: z
     .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
     .refine((u) => !u.includes('#'), 'must not contain a fragment'),
-  scopes: z.array(z.string().regex(scopeToken, 'contains an invalid scope')).max(100).default([]),
+  scopes: tokenSettings.scopes.default([]),
   orgId: z.string().optional(),
-  format: z.enum(['jwt', 'opaque'], { error: 'must be jwt or opaque' }).default('jwt'),
-  accessTokenTtl: z.coerce.number().int().min(60).max(86_400).default(3600),
+  format: tokenSettings.format.default('jwt'),
+  accessTokenTtl: tokenSettings.accessTokenTtl.default(3600),
 });
 export type CreateResourceServerInput = z.input<typeof createResourceServerSchema>;
 
@@ -32,7 +40,7 @@ export async function createResourceServer(db: Db, input: CreateResourceServerIn
     createdAt: new Date(),
   };
   try {
-    await db.resourceServers.create(doc);
+    await store.insertResourceServer(db, doc);
   } catch (error) {
     if (isDuplicateKeyError(error)) throw new ConflictError(`resource ${data.uri} already exists`);
     throw error;
@@ -40,8 +48,9 @@ export async function createResourceServer(db: Db, input: CreateResourceServerIn
   return doc;
 }
 
+/** A resource server by URI, in whichever organization owns it (or none): token issuance checks the owner after. */
 export async function findResourceServer(db: Db, uri: string): Promise<ResourceServerDoc | null> {
-  return db.resourceServers.findById(uri).lean<ResourceServerDoc>();
+  return store.findResourceServerAcrossOrganizations(db, uri);
 }
 
 export function presentResourceServer(doc: ResourceServerDoc) {
@@ -56,15 +65,13 @@ export function presentResourceServer(doc: ResourceServerDoc) {
 }
 
 export async function listOrgResourceServers(db: Db, orgId: string, page: PageQuery) {
-  const result = await pageById<ResourceServerDoc>(db.resourceServers, { orgId }, page);
+  const result = await store.listResourceServersOfOrganization(db, orgId, page);
   return { items: result.items.map(presentResourceServer), nextCursor: result.nextCursor };
 }
 
 /** Deletes a resource server of the organization; tokens already issued for it simply expire. */
 export async function deleteOrgResourceServer(db: Db, orgId: string, uri: string) {
-  const doc = await findResourceServer(db, uri);
-  if (!doc || doc.orgId !== orgId) throw new NotFoundError(`resource ${uri} does not exist`);
-  await db.resourceServers.deleteOne({ _id: uri });
+  if (!(await store.deleteOrgResourceServer(db, orgId, uri))) throw new NotFoundError(`resource ${uri} does not exist`);
 }
 
 /** Creates a resource server unless it exists (Orgauth's own admin API, at every start). */
@@ -75,10 +82,7 @@ export async function ensureResourceServer(db: Db, input: CreateResourceServerIn
   });
 }
 
-export const updateResourceServerSchema = createResourceServerSchema
-  .pick({ scopes: true, format: true, accessTokenTtl: true })
-  .partial()
-  .strict();
+export const updateResourceServerSchema = z.object(tokenSettings).partial().strict();
 
 /** Changes what new tokens for the resource look like; tokens already issued keep theirs. */
 export async function updateOrgResourceServer(
@@ -88,9 +92,8 @@ export async function updateOrgResourceServer(
   input: z.input<typeof updateResourceServerSchema>,
 ) {
   const data = parseInput(updateResourceServerSchema, input);
-  const doc = await findResourceServer(db, uri);
-  if (!doc || doc.orgId !== orgId) throw new NotFoundError(`resource ${uri} does not exist`);
   const changes = { ...data, ...(data.scopes ? { scopes: [...new Set(data.scopes)] } : {}) };
-  await db.resourceServers.updateOne({ _id: uri }, { $set: changes });
-  return presentResourceServer({ ...doc, ...changes });
+  const doc = await store.updateOrgResourceServer(db, orgId, uri, changes);
+  if (!doc) throw new NotFoundError(`resource ${uri} does not exist`);
+  return presentResourceServer(doc);
 }

@@ -1,4 +1,8 @@
-import { declareCollection } from '../stores/collections.js';
+import { declareCollection, openCollection } from '../stores/collections.js';
+import type { Db } from '../stores/db.js';
+import { deleteInBatches } from '../stores/delete-in-batches.js';
+import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import type { ResourceServerDoc } from './model.js';
 
 /** Resource servers by URI; `orgId` is null for platform-wide ones. */
 export const resourceServersCollection = declareCollection({
@@ -6,6 +10,53 @@ export const resourceServersCollection = declareCollection({
   indexes: [{ key: { orgId: 1, _id: 1 } }],
   queries: ['{_id, orgId}', '{orgId, _id: range?} sort {_id: 1}', '{orgId}'],
   // Tokens name a resource by URI; which organization owns it is what the lookup finds out.
+  // Batched deletes remove by `_id` what an organization-scoped find selected.
   unscopedQueries: ['{_id}'],
   shardKey: { _id: 1 },
 });
+
+const resourceServers = (db: Db) => openCollection<ResourceServerDoc>(db, resourceServersCollection);
+
+/** Inserts a resource server; a URI already registered fails with a duplicate key error. */
+export async function insertResourceServer(db: Db, doc: ResourceServerDoc): Promise<void> {
+  await resourceServers(db).insertOne(doc);
+}
+
+/** Token issuance names a resource by URI alone, in whichever organization owns it (or none). */
+export function findResourceServerAcrossOrganizations(db: Db, uri: string): Promise<ResourceServerDoc | null> {
+  return resourceServers(db).findOne({ _id: uri });
+}
+
+/** A resource server of the organization; another organization's (or a platform-wide one) is not found. */
+export function findOrgResourceServer(db: Db, orgId: string, uri: string): Promise<ResourceServerDoc | null> {
+  return resourceServers(db).findOne({ _id: uri, orgId });
+}
+
+export function listResourceServersOfOrganization(
+  db: Db,
+  orgId: string,
+  page: PageQuery,
+): Promise<Page<ResourceServerDoc>> {
+  return pageById<ResourceServerDoc>(resourceServers(db), { orgId }, page);
+}
+
+/** Changes a resource server of the organization; the changed one, or null when it has none by that URI. */
+export function updateOrgResourceServer(
+  db: Db,
+  orgId: string,
+  uri: string,
+  changes: Partial<Pick<ResourceServerDoc, 'scopes' | 'format' | 'accessTokenTtl'>>,
+): Promise<ResourceServerDoc | null> {
+  if (!Object.keys(changes).length) return findOrgResourceServer(db, orgId, uri);
+  return resourceServers(db).findOneAndUpdate({ _id: uri, orgId }, { $set: changes }, { returnDocument: 'after' });
+}
+
+/** Whether the organization had a resource server by that URI to delete. */
+export async function deleteOrgResourceServer(db: Db, orgId: string, uri: string): Promise<boolean> {
+  return (await resourceServers(db).deleteOne({ _id: uri, orgId })).deletedCount > 0;
+}
+
+/** Every resource server of an organization (it is being deleted). */
+export function deleteResourceServersOfOrganization(db: Db, orgId: string): Promise<number> {
+  return deleteInBatches(resourceServers(db), { orgId });
+}

@@ -1,11 +1,21 @@
 import { z } from 'zod';
-import { NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { getOrganization } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
-import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import type { Page, PageQuery } from '../stores/pagination.js';
 import { parseInput } from '../validation.js';
 import type { TeamDoc } from './model.js';
+import {
+  countTeamsOfOrganizations,
+  detachTeamsOfOrganization,
+  findTeam,
+  findTeamOfPlatform,
+  insertTeam,
+  listAllTeams,
+  listTeamsOfOrganization,
+  updateTeam,
+} from './store.js';
 
 export const teamNameSchema = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
 
@@ -20,53 +30,86 @@ export function presentTeam(doc: TeamDoc) {
 }
 export type TeamView = ReturnType<typeof presentTeam>;
 
+const notFound = (teamId: string) => new NotFoundError(`team ${teamId} does not exist`);
+
 export async function createTeam(db: Db, { name, orgId }: { name: string; orgId?: string | null }): Promise<TeamView> {
   const validName = parseInput(teamNameSchema, name);
   if (orgId) await getOrganization(db, orgId);
   const now = new Date();
   const doc = { _id: newId('team'), name: validName, orgId: orgId ?? null, createdAt: now, updatedAt: now };
-  await db.teams.create(doc);
+  await insertTeam(db, doc);
   return presentTeam(doc);
 }
 
-/** A team, optionally only when it belongs to `orgId` (organization routes never reach other teams). */
-export async function getTeam(db: Db, teamId: string, orgId?: string): Promise<TeamDoc> {
-  const doc = await db.teams.findById(teamId).lean<TeamDoc>();
-  if (!doc || (orgId !== undefined && doc.orgId !== orgId)) throw new NotFoundError(`team ${teamId} does not exist`);
+/** A team of the organization; organization routes never reach other teams. */
+export async function getTeam(db: Db, teamId: string, orgId: string): Promise<TeamDoc> {
+  const doc = await findTeam(db, orgId, teamId);
+  if (!doc) throw notFound(teamId);
   return doc;
 }
 
-export async function renameTeam(db: Db, teamId: string, name: string, orgId?: string): Promise<TeamView> {
+/** Operators reach every team, assigned or not. */
+export async function getTeamOfPlatform(db: Db, teamId: string): Promise<TeamDoc> {
+  const doc = await findTeamOfPlatform(db, teamId);
+  if (!doc) throw notFound(teamId);
+  return doc;
+}
+
+export async function renameTeam(db: Db, teamId: string, name: string, orgId: string): Promise<TeamView> {
   const validName = parseInput(teamNameSchema, name);
-  const doc = await getTeam(db, teamId, orgId);
-  const updatedAt = new Date();
-  await db.teams.updateOne({ _id: doc._id }, { $set: { name: validName, updatedAt } });
-  return presentTeam({ ...doc, name: validName, updatedAt });
+  const doc = await updateTeam(db, orgId, teamId, { name: validName, updatedAt: new Date() });
+  if (!doc) throw notFound(teamId);
+  return presentTeam(doc);
 }
 
-/** Assigns a team to an organization, or (null) detaches it; the team itself stays. */
-export async function assignTeam(db: Db, teamId: string, orgId: string | null, fromOrgId?: string): Promise<TeamView> {
-  const doc = await getTeam(db, teamId, fromOrgId);
+/** Removes a team's assignment to the organization; the team itself stays. */
+export async function unassignTeam(db: Db, teamId: string, orgId: string): Promise<TeamView> {
+  const doc = await updateTeam(db, orgId, teamId, { orgId: null, updatedAt: new Date() });
+  if (!doc) throw notFound(teamId);
+  return presentTeam(doc);
+}
+
+/** Changes a team an operator read while it is still where it was: a move meanwhile is a conflict. */
+async function changeTeamOfPlatform(db: Db, teamId: string, changes: Partial<Pick<TeamDoc, 'name' | 'orgId'>>) {
+  const before = await getTeamOfPlatform(db, teamId);
+  const doc = await updateTeam(db, before.orgId ?? null, teamId, { ...changes, updatedAt: new Date() });
+  if (!doc) throw new ConflictError(`team ${teamId} was changed meanwhile; try again`);
+  return presentTeam(doc);
+}
+
+export async function renameTeamOfPlatform(db: Db, teamId: string, name: string): Promise<TeamView> {
+  return changeTeamOfPlatform(db, teamId, { name: parseInput(teamNameSchema, name) });
+}
+
+/** Assigns a team to an organization, or (null) detaches it (operators). */
+export async function assignTeamOfPlatform(db: Db, teamId: string, orgId: string | null): Promise<TeamView> {
   if (orgId) await getOrganization(db, orgId);
-  const updatedAt = new Date();
-  await db.teams.updateOne({ _id: doc._id }, { $set: { orgId, updatedAt } });
-  return presentTeam({ ...doc, orgId, updatedAt });
+  return changeTeamOfPlatform(db, teamId, { orgId });
 }
 
-export async function listTeams(db: Db, filter: { orgId?: string | null }, page: PageQuery): Promise<Page<TeamView>> {
-  const result = await pageById<TeamDoc>(db.teams, filter.orgId === undefined ? {} : { orgId: filter.orgId }, page);
+/** The organization's teams, or (null) the teams of no organization. */
+export async function listTeams(db: Db, { orgId }: { orgId: string | null }, page: PageQuery): Promise<Page<TeamView>> {
+  const result = await listTeamsOfOrganization(db, orgId, page);
   return { items: result.items.map(presentTeam), nextCursor: result.nextCursor };
+}
+
+/** Every team (operators). */
+export async function listTeamsOfPlatform(db: Db, page: PageQuery): Promise<Page<TeamView>> {
+  const result = await listAllTeams(db, page);
+  return { items: result.items.map(presentTeam), nextCursor: result.nextCursor };
+}
+
+/** Whether a team is (still) assigned to the organization. */
+export async function isTeamOfOrganization(db: Db, teamId: string, orgId: string): Promise<boolean> {
+  return (await findTeam(db, orgId, teamId)) !== null;
 }
 
 /** Teams per organization, for the organization lists. */
 export async function countTeams(db: Db, orgIds: string[]): Promise<Map<string, number>> {
-  const counts = new Map<string, number>(orgIds.map((id) => [id, 0]));
-  const teams = await db.teams.find({ orgId: { $in: orgIds } }, { orgId: 1 }).lean();
-  for (const team of teams) if (team.orgId) counts.set(team.orgId, (counts.get(team.orgId) ?? 0) + 1);
-  return counts;
+  const counts = await countTeamsOfOrganizations(db, orgIds);
+  return new Map(orgIds.map((id) => [id, counts.get(id) ?? 0]));
 }
 
 export async function detachTeams(db: Db, orgId: string): Promise<number> {
-  const result = await db.teams.updateMany({ orgId }, { $set: { orgId: null, updatedAt: new Date() } });
-  return result.modifiedCount;
+  return detachTeamsOfOrganization(db, orgId);
 }

@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import type { ApiKeyDoc } from '../../apikeys/model.js';
 import { createApiKeySchema } from '../../apikeys/schema.js';
-import { createApiKey, getApiKey, presentApiKey, revokeApiKey } from '../../apikeys/service.js';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from '../../apikeys/service.js';
 import { ForbiddenError } from '../../errors.js';
 import { authorize, can } from '../../orgs/policy.js';
-import { pageById } from '../../stores/pagination.js';
 import { defineRoute } from '../route.js';
 import { apiKeySchema, keyIdParam, orgIdParam, pageOf, pageQuery } from '../schemas.js';
 
@@ -19,11 +17,10 @@ export const apiKeyRoutes = [
     params: z.object({ orgId: orgIdParam }),
     query: pageQuery,
     response: pageOf(apiKeySchema, 'ApiKey'),
-    handler: async ({ params, query, caller, deps }) => {
-      const all = can(caller.standing ?? 'member', 'apikeys.manage');
-      const filter = all ? { orgId: params.orgId } : { orgId: params.orgId, userId: caller.userId };
-      const page = await pageById<ApiKeyDoc>(deps.db.apiKeys, filter, query);
-      return { items: page.items.map(presentApiKey), nextCursor: page.nextCursor };
+    handler: ({ params, query, caller, deps }) => {
+      // A caller that is no person owns no key.
+      const owner = can(caller.standing ?? 'member', 'apikeys.manage') ? 'all' : { userId: caller.userId ?? '' };
+      return listApiKeys(deps.db, params.orgId, owner, query);
     },
   }),
   defineRoute({

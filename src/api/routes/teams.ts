@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import {
-  assignTeam,
+  assignTeamOfPlatform,
   createTeam,
-  getTeam,
+  getTeamOfPlatform,
   listTeams,
+  listTeamsOfPlatform,
   presentTeam,
   renameTeam,
+  renameTeamOfPlatform,
   teamNameSchema,
+  unassignTeam,
 } from '../../teams/service.js';
 import { defineRoute } from '../route.js';
 import { orgIdParam, pageOf, pageQuery, teamIdParam, teamSchema } from '../schemas.js';
@@ -79,7 +82,7 @@ export const teamRoutes = [
     params: orgTeamParams,
     response: teamSchema,
     handler: async ({ params, deps, audit }) => {
-      const team = await assignTeam(deps.db, params.teamId, null, params.orgId);
+      const team = await unassignTeam(deps.db, params.teamId, params.orgId);
       await audit({ orgId: params.orgId, action: 'team.unassigned', target: { type: 'team', id: team.id } });
       return team;
     },
@@ -93,7 +96,8 @@ export const teamRoutes = [
     access: { kind: 'platform' },
     query: pageQuery.extend({ unassigned: z.enum(['true', 'false']).optional() }),
     response: pageOf(teamSchema, 'Team'),
-    handler: ({ query, deps }) => listTeams(deps.db, query.unassigned === 'true' ? { orgId: null } : {}, query),
+    handler: ({ query, deps }) =>
+      query.unassigned === 'true' ? listTeams(deps.db, { orgId: null }, query) : listTeamsOfPlatform(deps.db, query),
   }),
   defineRoute({
     method: 'post',
@@ -123,11 +127,11 @@ export const teamRoutes = [
     body: z.object({ name: teamNameSchema.optional(), orgId: orgIdParam.nullable().optional() }).strict(),
     response: teamSchema,
     handler: async ({ params, body, deps, audit }) => {
-      const before = await getTeam(deps.db, params.teamId);
+      const before = await getTeamOfPlatform(deps.db, params.teamId);
       let team = presentTeam(before);
-      if (body.name !== undefined) team = await renameTeam(deps.db, params.teamId, body.name);
+      if (body.name !== undefined) team = await renameTeamOfPlatform(deps.db, params.teamId, body.name);
       if (body.orgId !== undefined && body.orgId !== before.orgId) {
-        team = await assignTeam(deps.db, params.teamId, body.orgId);
+        team = await assignTeamOfPlatform(deps.db, params.teamId, body.orgId);
         if (before.orgId)
           await audit({ orgId: before.orgId, action: 'team.unassigned', target: { type: 'team', id: team.id } });
         if (body.orgId)
