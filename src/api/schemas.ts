@@ -38,7 +38,11 @@ export const organizationSchema = z
     resourcePolicy: z.enum(['any', 'approved']),
     createdAt: timestamp,
     teamsCount: z.number().int().optional(),
-    membersCount: z.number().int().optional(),
+    membersCount: z
+      .number()
+      .int()
+      .optional()
+      .describe('members, counted up to 10,001: 10001 means more than 10,000 (only in the single-organization answer)'),
   })
   .meta({ id: 'Organization' });
 

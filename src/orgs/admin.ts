@@ -1,10 +1,18 @@
 import { z } from 'zod';
 import type { Db } from '../stores/db.js';
-import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import type { Page, PageQuery } from '../stores/pagination.js';
 import { countTeams } from '../teams/service.js';
 import { parseInput } from '../validation.js';
+import { countMembersUpTo } from './members-store.js';
 import type { OrganizationDoc } from './model.js';
+import { pageOrganizationsOfPlatform, updateOrganizationRecord } from './organizations-store.js';
 import { getOrganization } from './service.js';
+
+/**
+ * The overview counts members up to this many and one more: `membersCount` above it means "more
+ * than this many" (counting an organization of 50,000 members would read them all on every view).
+ */
+export const MEMBERS_COUNT_CAP = 10_000;
 
 export const updateOrganizationSchema = z
   .object({
@@ -32,20 +40,23 @@ export async function updateOrganization(db: Db, orgId: string, input: UpdateOrg
   const data = parseInput(updateOrganizationSchema, input);
   const org = await getOrganization(db, orgId);
   const next = { ...org, ...data, updatedAt: new Date() };
-  await db.organizations.updateOne({ _id: orgId }, { $set: { ...data, updatedAt: next.updatedAt } });
+  await updateOrganizationRecord(db, orgId, data, next.updatedAt);
   return presentOrganization(next);
 }
 
-/** One organization with its counts (the overview). */
+/** One organization with its counts (the overview); `membersCount` is capped (see MEMBERS_COUNT_CAP). */
 export async function describeOrganization(db: Db, orgId: string) {
   const org = await getOrganization(db, orgId);
-  const [teams, membersCount] = await Promise.all([countTeams(db, [orgId]), db.memberships.countDocuments({ orgId })]);
+  const [teams, membersCount] = await Promise.all([
+    countTeams(db, [orgId]),
+    countMembersUpTo(db, orgId, MEMBERS_COUNT_CAP + 1),
+  ]);
   return { ...presentOrganization(org, { teamsCount: teams.get(orgId) ?? 0 }), membersCount };
 }
 
 /** Operators: every organization with its teams count. */
 export async function listAllOrganizations(db: Db, page: PageQuery): Promise<Page<OrganizationView>> {
-  const result = await pageById<OrganizationDoc & { _id: string }>(db.organizations, { deletingAt: null }, page);
+  const result = await pageOrganizationsOfPlatform(db, page);
   const counts = await countTeams(
     db,
     result.items.map((o) => o._id),

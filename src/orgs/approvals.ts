@@ -1,8 +1,16 @@
 import { z } from 'zod';
+import { findResourceServer } from '../resources/service.js';
 import type { Db } from '../stores/db.js';
-import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import type { Page, PageQuery } from '../stores/pagination.js';
 import { parseInput } from '../validation.js';
-import { approvalId } from './model.js';
+import {
+  type ApprovalKind,
+  deleteApproval,
+  isApproved,
+  pageApprovalsOfOrganization,
+  saveApproval,
+} from './approvals-store.js';
+import { updateOrganizationRecord } from './organizations-store.js';
 import { getOrganization } from './service.js';
 
 export const policySchema = z
@@ -12,7 +20,7 @@ export const policySchema = z
   })
   .strict();
 export type PolicyInput = z.input<typeof policySchema>;
-export type ApprovalKind = 'client' | 'resource';
+export type { ApprovalKind };
 
 export async function setAppPolicy(db: Db, orgId: string, input: PolicyInput) {
   const data = parseInput(policySchema, input);
@@ -21,21 +29,20 @@ export async function setAppPolicy(db: Db, orgId: string, input: PolicyInput) {
     clientPolicy: data.clientPolicy ?? org.clientPolicy ?? 'any',
     resourcePolicy: data.resourcePolicy ?? org.resourcePolicy ?? 'any',
   };
-  await db.organizations.updateOne({ _id: orgId }, { $set: { ...next, updatedAt: new Date() } });
+  await updateOrganizationRecord(db, orgId, next, new Date());
   return next;
 }
 
 export async function approve(db: Db, orgId: string, kind: ApprovalKind, ref: string, approvedBy: string) {
   await getOrganization(db, orgId);
   const doc = { orgId, kind, ref, approvedBy, createdAt: new Date() };
-  await db.approvals.replaceOne({ _id: approvalId(orgId, kind, ref) }, doc, { upsert: true });
+  await saveApproval(db, doc);
   return { kind, ref, approvedBy, createdAt: doc.createdAt.toISOString() };
 }
 
 /** True when there was an approval to withdraw. */
 export async function withdrawApproval(db: Db, orgId: string, kind: ApprovalKind, ref: string): Promise<boolean> {
-  const result = await db.approvals.deleteOne({ _id: approvalId(orgId, kind, ref) });
-  return result.deletedCount > 0;
+  return deleteApproval(db, orgId, kind, ref);
 }
 
 export async function listApprovals(
@@ -44,11 +51,7 @@ export async function listApprovals(
   kind: ApprovalKind,
   page: PageQuery,
 ): Promise<Page<{ ref: string; approvedBy: string; createdAt: string }>> {
-  const result = await pageById<{ _id: string; ref: string; approvedBy: string; createdAt: Date }>(
-    db.approvals,
-    { orgId, kind },
-    page,
-  );
+  const result = await pageApprovalsOfOrganization(db, orgId, kind, page);
   return {
     items: result.items.map((a) => ({ ref: a.ref, approvedBy: a.approvedBy, createdAt: a.createdAt.toISOString() })),
     nextCursor: result.nextCursor,
@@ -76,14 +79,13 @@ export async function appRefusal(
   },
 ): Promise<string | undefined> {
   const org = await getOrganization(db, orgId);
-  const approved = async (kind: ApprovalKind, ref: string) =>
-    Boolean(await db.approvals.exists({ _id: approvalId(orgId, kind, ref) }));
+  const approved = (kind: ApprovalKind, ref: string) => isApproved(db, orgId, kind, ref);
   if (org.clientPolicy === 'approved' && clientOrgId !== orgId && !(await approved('client', clientId))) {
     return `${org.name} allows only approved apps, and ${clientName} is not approved yet. Ask an administrator of ${org.name} to approve it, or choose another organization.`;
   }
   if (org.resourcePolicy === 'approved') {
     for (const uri of resources) {
-      const resource = await db.resourceServers.findById(uri).lean();
+      const resource = await findResourceServer(db, uri);
       if (resource?.orgId === orgId) continue;
       if (!(await approved('resource', uri))) {
         return `${org.name} allows only approved servers, and ${uri} is not approved yet. Ask an administrator of ${org.name} to approve it.`;

@@ -3,10 +3,19 @@ import { z } from 'zod';
 import { ConflictError, ForbiddenError, InvalidError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Db } from '../stores/db.js';
-import { isDuplicateKeyError } from '../stores/db.js';
-import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import type { Page, PageQuery } from '../stores/pagination.js';
 import { emailKey, emailSchema } from '../users/schema.js';
+import { findUserById } from '../users/service.js';
 import { parseInput } from '../validation.js';
+import {
+  deleteInvitation,
+  findInvitation,
+  findInvitationAcrossOrganizations,
+  insertInvitation,
+  markInvitationAccepted,
+  pagePendingInvitationsOfOrganization,
+  recordInvitationAcceptance,
+} from './invitations-store.js';
 import type { InvitationDoc, Role } from './model.js';
 import type { Standing } from './policy.js';
 import { roleSchema } from './schema.js';
@@ -61,7 +70,7 @@ export async function createInvitation(
     acceptedAt: null,
     acceptedBy: null,
   };
-  await db.invitations.create(doc);
+  await insertInvitation(db, doc);
   return { ...presentInvitation(doc), token: `${doc._id}.${secret}` };
 }
 
@@ -70,15 +79,14 @@ export async function listInvitations(
   orgId: string,
   page: PageQuery,
 ): Promise<Page<ReturnType<typeof presentInvitation>>> {
-  const result = await pageById<InvitationDoc>(db.invitations, { orgId, acceptedAt: null }, page);
+  const result = await pagePendingInvitationsOfOrganization(db, orgId, page);
   return { items: result.items.map(presentInvitation), nextCursor: result.nextCursor };
 }
 
 export async function revokeInvitation(db: Db, orgId: string, invitationId: string) {
-  const doc = await db.invitations.findById(invitationId).lean<InvitationDoc>();
-  if (!doc || doc.orgId !== orgId || doc.acceptedAt)
-    throw new NotFoundError(`invitation ${invitationId} does not exist`);
-  await db.invitations.deleteOne({ _id: doc._id });
+  const doc = await findInvitation(db, orgId, invitationId);
+  if (!doc || doc.acceptedAt) throw new NotFoundError(`invitation ${invitationId} does not exist`);
+  await deleteInvitation(db, orgId, doc._id);
   return presentInvitation(doc);
 }
 
@@ -89,24 +97,22 @@ export async function revokeInvitation(db: Db, orgId: string, invitationId: stri
  */
 export async function acceptInvitation(db: Db, token: string, userId: string) {
   const [id, secret] = token.split('.');
-  const doc = id && secret ? await db.invitations.findById(id).lean<InvitationDoc>() : null;
+  // The link names the invitation, not its organization; from here on everything names doc.orgId.
+  const doc = id && secret ? await findInvitationAcrossOrganizations(db, id) : null;
   const presented = secret ? hash(secret) : Buffer.alloc(0);
   const stored = doc ? Buffer.from(doc.secretHash, 'hex') : Buffer.alloc(32);
   if (!doc || presented.length !== stored.length || !timingSafeEqual(presented, stored)) {
     throw new NotFoundError('this invitation does not exist or has been withdrawn');
   }
   if (doc.expiresAt.getTime() <= Date.now()) throw new InvalidError('this invitation has expired');
-  const user = await db.users.findById(userId).lean();
+  const user = await findUserById(db, userId);
   if (!user || user.emailKey !== doc.emailKey) {
     throw new ForbiddenError('this invitation was sent to another email address');
   }
-  try {
-    await db.invitationAcceptances.create({ _id: doc._id, userId, createdAt: new Date() });
-  } catch (error) {
-    if (isDuplicateKeyError(error)) throw new ConflictError('this invitation has already been used');
-    throw error;
+  if (!(await recordInvitationAcceptance(db, doc._id, userId))) {
+    throw new ConflictError('this invitation has already been used');
   }
   const membership = await addMember(db, doc.orgId, userId, doc.role as Role);
-  await db.invitations.updateOne({ _id: doc._id }, { $set: { acceptedAt: new Date(), acceptedBy: userId } });
+  await markInvitationAccepted(db, doc.orgId, doc._id, userId);
   return { orgId: doc.orgId, userId, role: membership.role as Role, invitationId: doc._id };
 }

@@ -1,9 +1,11 @@
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { Db } from '../stores/db.js';
 import { withMembersLock } from '../stores/lock.js';
-import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import type { Page, PageQuery } from '../stores/pagination.js';
+import { findUserContacts } from '../users/store.js';
 import { parseInput } from '../validation.js';
-import { type MembershipDoc, membershipId, type Role } from './model.js';
+import { countOwners, pageMembershipsOfOrganization, setMemberRole } from './members-store.js';
+import type { Role } from './model.js';
 import type { Standing } from './policy.js';
 import { roleSchema } from './schema.js';
 import { getMembership, getOrganization } from './service.js';
@@ -17,8 +19,11 @@ export interface MemberView {
 }
 
 export async function listMembers(db: Db, orgId: string, page: PageQuery): Promise<Page<MemberView>> {
-  const result = await pageById<MembershipDoc & { _id: string }>(db.memberships, { orgId }, page);
-  const users = await db.users.find({ _id: { $in: result.items.map((m) => m.userId) } }, { email: 1, name: 1 }).lean();
+  const result = await pageMembershipsOfOrganization(db, orgId, page);
+  const users = await findUserContacts(
+    db,
+    result.items.map((m) => m.userId),
+  );
   const byId = new Map(users.map((u) => [u._id, u]));
   return {
     items: result.items.map((m) => ({
@@ -38,16 +43,12 @@ async function requireMember(db: Db, orgId: string, userId: string) {
   return membership;
 }
 
-async function ownerCount(db: Db, orgId: string) {
-  return db.memberships.countDocuments({ orgId, role: 'owner' });
-}
-
 /** Only owners (and operators) touch the owner role; at least one owner always remains. */
 export async function assertMayChangeOwner(db: Db, orgId: string, standing: Standing, currentRole: string) {
   if (currentRole === 'owner' && standing !== 'owner' && standing !== 'platform') {
     throw new ForbiddenError('only an owner may change or remove an owner');
   }
-  if (currentRole === 'owner' && (await ownerCount(db, orgId)) <= 1) {
+  if (currentRole === 'owner' && (await countOwners(db, orgId)) <= 1) {
     throw new ConflictError('an organization always keeps at least one owner');
   }
 }
@@ -65,7 +66,7 @@ export async function changeMemberRole(
       throw new ForbiddenError('only an owner may make someone an owner');
     }
     await assertMayChangeOwner(db, orgId, standing, membership.role);
-    await db.memberships.updateOne({ _id: membershipId(orgId, userId) }, { $set: { role: newRole } });
+    await setMemberRole(db, orgId, userId, newRole);
     return { previousRole: membership.role as Role, role: newRole };
   });
 }
@@ -81,8 +82,8 @@ export async function transferOwnership(db: Db, orgId: string, fromUserId: strin
     if (from.role !== 'owner') throw new ForbiddenError('only an owner may transfer ownership');
     if (fromUserId === toUserId) throw new ConflictError('this person already owns the organization');
     await requireMember(db, orgId, toUserId);
-    await db.memberships.updateOne({ _id: membershipId(orgId, toUserId) }, { $set: { role: 'owner' } });
-    await db.memberships.updateOne({ _id: membershipId(orgId, fromUserId) }, { $set: { role: 'admin' } });
+    await setMemberRole(db, orgId, toUserId, 'owner');
+    await setMemberRole(db, orgId, fromUserId, 'admin');
     return { orgId, ownerId: toUserId, previousOwnerId: fromUserId };
   });
 }

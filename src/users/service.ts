@@ -3,18 +3,26 @@ import { ConflictError, InvalidError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { createPersonalOrganization } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
-import { isDuplicateKeyError } from '../stores/db.js';
 import { parseInput } from '../validation.js';
-import type { UserDoc } from './model.js';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password.js';
 import { emailKey, nameSchema, passwordSchema, type SignUpInput, signUpSchema } from './schema.js';
+import {
+  deleteEmailClaim,
+  findEmailClaim,
+  findUserRecord,
+  insertEmailClaim,
+  insertUser,
+  type UserRecord,
+  updateUserRecord,
+  userExists,
+} from './store.js';
 
-export type User = Omit<UserDoc, 'passwordHash'> & { _id: string };
+export type User = Omit<UserRecord, 'passwordHash'>;
 
 /** An email claim whose user never appeared (a crash mid sign-up) may be taken over after this. */
 const STALE_CLAIM_MS = 60_000;
 
-function present(doc: UserDoc & { _id: string }): User {
+function present(doc: UserRecord): User {
   const { passwordHash: _omit, ...user } = doc;
   return user;
 }
@@ -42,49 +50,39 @@ export async function signUp(db: Db, input: SignUpInput): Promise<User> {
     platformAdmin: false,
     createdAt: now,
   };
-  try {
-    await db.users.create(user);
-  } catch (error) {
-    if (isDuplicateKeyError(error)) throw new ConflictError('an account with this email already exists');
-    throw error;
-  }
+  if (!(await insertUser(db, user))) throw new ConflictError('an account with this email already exists');
   return present(user);
 }
 
 async function claimEmail(db: Db, key: string, userId: string): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await db.userEmails.create({ _id: key, userId, createdAt: new Date() });
-      return;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-    const claim = await db.userEmails.findById(key).lean();
+    if (await insertEmailClaim(db, key, userId)) return;
+    const claim = await findEmailClaim(db, key);
     if (!claim) continue;
-    const owner = await db.users.exists({ _id: claim.userId });
+    const owner = await userExists(db, claim.userId);
     const stale = !owner && Date.now() - claim.createdAt.getTime() > STALE_CLAIM_MS;
     if (!stale) break;
-    await db.userEmails.deleteOne({ _id: key, userId: claim.userId });
+    await deleteEmailClaim(db, key, claim.userId);
   }
   throw new ConflictError('an account with this email already exists');
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | null> {
-  const claim = await db.userEmails.findById(emailKey(email)).lean();
+  const claim = await findEmailClaim(db, emailKey(email));
   if (!claim) return null;
-  const user = await db.users.findById(claim.userId).lean();
+  const user = await findUserRecord(db, claim.userId);
   return user ? present(user) : null;
 }
 
 export async function findUserById(db: Db, userId: string): Promise<User | null> {
-  const user = await db.users.findById(userId).lean();
+  const user = await findUserRecord(db, userId);
   return user ? present(user) : null;
 }
 
 /** Checks a password; the same argon2 work is done whether or not the account exists. */
 export async function authenticate(db: Db, email: string, password: string): Promise<User | null> {
-  const claim = await db.userEmails.findById(emailKey(email)).lean();
-  const user = claim ? await db.users.findById(claim.userId).lean() : null;
+  const claim = await findEmailClaim(db, emailKey(email));
+  const user = claim ? await findUserRecord(db, claim.userId) : null;
   if (!user) {
     await verifyPassword(await decoyPasswordHash(), password);
     return null;
@@ -95,7 +93,7 @@ export async function authenticate(db: Db, email: string, password: string): Pro
 /** Updates a person's display name. */
 export async function renameUser(db: Db, userId: string, name: string): Promise<User> {
   const parsed = parseInput(z.object({ name: nameSchema }), { name });
-  const user = await db.users.findByIdAndUpdate(userId, { $set: { name: parsed.name } }, { new: true }).lean();
+  const user = await updateUserRecord(db, userId, { name: parsed.name });
   if (!user) throw new NotFoundError('no such person');
   return present(user);
 }
@@ -103,19 +101,19 @@ export async function renameUser(db: Db, userId: string, name: string): Promise<
 /** Changes a password after checking the current one. */
 export async function changePassword(db: Db, userId: string, current: string, next: string): Promise<void> {
   const parsed = parseInput(z.object({ newPassword: passwordSchema }), { newPassword: next });
-  const user = await db.users.findById(userId).lean();
+  const user = await findUserRecord(db, userId);
   if (!user) throw new NotFoundError('no such person');
   if (!(await verifyPassword(user.passwordHash, current))) {
     throw new InvalidError('the current password is not correct', { currentPassword: 'is not correct' });
   }
-  await db.users.updateOne({ _id: userId }, { $set: { passwordHash: await hashPassword(parsed.newPassword) } });
+  await updateUserRecord(db, userId, { passwordHash: await hashPassword(parsed.newPassword) });
 }
 
 /** Makes a person an operator of the deployment (or takes it back). */
 export async function setPlatformAdmin(db: Db, email: string, platformAdmin: boolean): Promise<User> {
   const found = await findUserByEmail(db, email);
   if (!found) throw new NotFoundError(`no account with the email ${email}`);
-  const user = await db.users.findByIdAndUpdate(found._id, { $set: { platformAdmin } }, { new: true }).lean();
+  const user = await updateUserRecord(db, found._id, { platformAdmin });
   if (!user) throw new NotFoundError(`no account with the email ${email}`);
   return present(user);
 }

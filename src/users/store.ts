@@ -1,5 +1,11 @@
 import { declareCollection } from '../stores/collections.js';
+import { type Db, isDuplicateKeyError } from '../stores/db.js';
+import type { UserDoc, UserEmailDoc } from './model.js';
 
+export type UserRecord = UserDoc & { _id: string };
+export type EmailClaim = UserEmailDoc & { _id: string };
+
+/** People belong to no one organization: they are found by their own id (or through their email's claim). */
 export const usersCollection = declareCollection({
   name: 'users',
   indexes: [{ key: { emailKey: 1 }, unique: true }],
@@ -16,3 +22,63 @@ export const userEmailsCollection = declareCollection({
   unscopedQueries: ['{_id}', '{_id, userId}'],
   shardKey: { _id: 1 },
 });
+
+/** False when the email is taken (the unique `emailKey` index). */
+export async function insertUser(db: Db, user: UserRecord): Promise<boolean> {
+  try {
+    await db.users.create(user);
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
+}
+
+/** The whole record, password hash included: callers present it without. */
+export async function findUserRecord(db: Db, userId: string): Promise<UserRecord | null> {
+  return db.users.findOne({ _id: userId }).lean<UserRecord>();
+}
+
+export async function userExists(db: Db, userId: string): Promise<boolean> {
+  return Boolean(await db.users.exists({ _id: userId }));
+}
+
+/** Email and name of each of these people (a page of members), by id. */
+export async function findUserContacts(
+  db: Db,
+  userIds: string[],
+): Promise<Array<{ _id: string; email: string; name: string }>> {
+  if (!userIds.length) return [];
+  return db.users
+    .find({ _id: { $in: userIds } }, { email: 1, name: 1 })
+    .lean<Array<{ _id: string; email: string; name: string }>>();
+}
+
+/** Applies the changes and returns the updated record, or null when there is no such person. */
+export async function updateUserRecord(
+  db: Db,
+  userId: string,
+  changes: Partial<Pick<UserRecord, 'name' | 'passwordHash' | 'platformAdmin'>>,
+): Promise<UserRecord | null> {
+  return db.users.findOneAndUpdate({ _id: userId }, { $set: changes }, { new: true }).lean<UserRecord>();
+}
+
+/** False when the address is already claimed. */
+export async function insertEmailClaim(db: Db, key: string, userId: string): Promise<boolean> {
+  try {
+    await db.userEmails.create({ _id: key, userId, createdAt: new Date() });
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
+}
+
+export async function findEmailClaim(db: Db, key: string): Promise<EmailClaim | null> {
+  return db.userEmails.findOne({ _id: key }).lean<EmailClaim>();
+}
+
+/** Releases the claim only if it still belongs to `userId` (another sign-up may have taken it over). */
+export async function deleteEmailClaim(db: Db, key: string, userId: string): Promise<void> {
+  await db.userEmails.deleteOne({ _id: key, userId });
+}
