@@ -1,7 +1,8 @@
 import { Mutex } from 'async-mutex';
-import type { Db } from '../stores/db.js';
-import { isDuplicateKeyError } from '../stores/db.js';
+import { type Db, isDuplicateKeyError } from '../stores/db.js';
 import { type CreditEntryDoc, entryId } from './model.js';
+import { recordCompletedRollups } from './rollups.js';
+import { advanceAccount, findAccount, findEntryByIdempotencyKey, findEntryLink, insertEntry } from './store.js';
 
 export interface Head {
   seq: number;
@@ -34,32 +35,19 @@ async function withOrgLock<T>(orgId: string, work: () => Promise<T>): Promise<T>
  * cache has not seen yet (written by another process, or before a crash). Repairs the cache.
  */
 export async function readHead(db: Db, orgId: string): Promise<Head> {
-  const account = await db.creditAccounts.findById(orgId).lean();
+  const account = await findAccount(db, orgId);
   let seq = account?.seq ?? 0;
   let balance = account?.balance ?? 0;
   let moved = false;
   for (;;) {
-    const next = await db.creditEntries.findById(entryId(orgId, seq + 1), { seq: 1, balanceAfter: 1 }).lean();
+    const next = await findEntryLink(db, orgId, seq + 1);
     if (!next) break;
     seq = next.seq;
     balance = next.balanceAfter;
     moved = true;
   }
-  if (moved) await cacheHead(db, orgId, seq, balance);
+  if (moved) await advanceAccount(db, orgId, seq, balance);
   return { seq, balance, overdraftLimit: account?.overdraftLimit ?? 0 };
-}
-
-async function cacheHead(db: Db, orgId: string, seq: number, balance: number) {
-  // Not atomic on FerretDB; a cache that falls behind is walked forward by readHead.
-  await db.creditAccounts
-    .updateOne(
-      { _id: orgId, seq: { $lt: seq } },
-      { $set: { seq, balance, updatedAt: new Date() }, $setOnInsert: { overdraftLimit: 0 } },
-      { upsert: true },
-    )
-    .catch((error: unknown) => {
-      if (!isDuplicateKeyError(error)) throw error;
-    });
 }
 
 export type AppendResult = { entry: CreditEntryDoc; replayed: boolean };
@@ -87,7 +75,8 @@ export function forgetHead(orgId: string): void {
  * of `${orgId}:${seq + 1}` is the commit point: before it nothing happened, after it the change and
  * its log entry exist together. A clash on the sequence means another process moved the head:
  * read it again and retry. A clash on the idempotency key means this key was already charged: the
- * earlier entry is returned. The account cache is brought forward afterwards, outside the lock.
+ * earlier entry is returned. Afterwards, outside the lock, the account cache is brought forward and
+ * the usage rollups the entry completes are written (rollups.ts).
  */
 export async function appendEntry(db: Db, orgId: string, build: (head: Head) => EntryDraft): Promise<AppendResult> {
   const result = await withOrgLock(orgId, async () => {
@@ -116,12 +105,10 @@ export async function appendEntry(db: Db, orgId: string, build: (head: Head) => 
         at: new Date(),
       };
       try {
-        await db.creditEntries.create(entry);
+        await insertEntry(db, entry);
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
-        const earlier = await db.creditEntries
-          .findOne({ orgId, idempotencyKey: draft.idempotencyKey })
-          .lean<CreditEntryDoc>();
+        const earlier = await findEntryByIdempotencyKey(db, orgId, draft.idempotencyKey);
         if (earlier) return { entry: earlier, replayed: true };
         head = undefined;
         continue;
@@ -132,9 +119,11 @@ export async function appendEntry(db: Db, orgId: string, build: (head: Head) => 
     knownHeads.delete(orgId);
     throw new Error(`the ledger of ${orgId} is too busy; try again`);
   });
-  // The cache only shortens readHead's walk, so it is brought forward every CACHE_EVERY entries.
-  if (!result.replayed && result.entry.seq % CACHE_EVERY === 0) {
-    await cacheHead(db, orgId, result.entry.seq, result.entry.balanceAfter);
+  if (!result.replayed) {
+    const { seq, balanceAfter } = result.entry;
+    // The cache only shortens readHead's walk, so it is brought forward every CACHE_EVERY entries.
+    if (seq % CACHE_EVERY === 0) await advanceAccount(db, orgId, seq, balanceAfter);
+    await recordCompletedRollups(db, orgId, seq);
   }
   return result;
 }

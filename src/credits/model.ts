@@ -49,6 +49,7 @@ export const creditAccountSchema = new Schema(
 export const creditIdempotencySchema = new Schema(
   {
     _id: { type: String, required: true },
+    orgId: { type: String, required: true },
     entryId: { type: String, required: true },
     requestHash: { type: String, required: true },
   },

@@ -3,11 +3,13 @@ import { z } from 'zod';
 import type { Actor } from '../audit/service.js';
 import { ConflictError, InsufficientCreditsError, InvalidError } from '../errors.js';
 import { getOrganization } from '../orgs/service.js';
-import { type Db, isDuplicateKeyError } from '../stores/db.js';
-import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import type { Db } from '../stores/db.js';
+import type { Page, PageQuery } from '../stores/pagination.js';
 import { parseInput } from '../validation.js';
 import { appendEntry, forgetHead, readHead } from './ledger.js';
 import type { CreditEntryDoc } from './model.js';
+import { findChargedKey, findEntry, pageEntries, rememberChargedKey, setAccountOverdraftLimit } from './store.js';
+import { usageOfPeriod } from './usage.js';
 
 /** Integer units; no fractions, and nothing near the limits of exact doubles. */
 const amountSchema = z
@@ -103,7 +105,7 @@ async function change(db: Db, orgId: string, kind: 'credit' | 'debit', input: Ch
     };
   });
   if (result.replayed && result.entry.requestHash !== requestHash) throw keyReused();
-  if (key) await rememberKey(db, orgId, key, result.entry);
+  if (key) await rememberChargedKey(db, orgId, key, result.entry);
   return { entry: presentEntry(result.entry), replayed: result.replayed };
 }
 
@@ -111,18 +113,10 @@ const keyReused = () => new ConflictError('this Idempotency-Key was already used
 
 /** A replay by `_id`; a key whose entry exists but whose record was lost in a crash is repaired. */
 async function findReplay(db: Db, orgId: string, key: string, requestHash: string) {
-  const remembered = await db.creditIdempotency.findById(`${orgId}:${key}`).lean();
+  const remembered = await findChargedKey(db, orgId, key);
   if (!remembered) return undefined;
   if (remembered.requestHash !== requestHash) throw keyReused();
-  return (await db.creditEntries.findById(remembered.entryId).lean<CreditEntryDoc>()) ?? undefined;
-}
-
-async function rememberKey(db: Db, orgId: string, key: string, entry: CreditEntryDoc) {
-  await db.creditIdempotency
-    .create({ _id: `${orgId}:${key}`, entryId: entry._id, requestHash: entry.requestHash })
-    .catch((error: unknown) => {
-      if (!isDuplicateKeyError(error)) throw error;
-    });
+  return (await findEntry(db, orgId, remembered.entryId)) ?? undefined;
 }
 
 export function addCredits(db: Db, orgId: string, input: ChangeInput, options: ChangeOptions) {
@@ -151,11 +145,7 @@ export async function getCredits(db: Db, orgId: string) {
 export async function setOverdraftLimit(db: Db, orgId: string, limit: number) {
   const valid = parseInput(z.number().int().min(0).max(1_000_000_000_000), limit);
   await getOrganization(db, orgId);
-  await db.creditAccounts.updateOne(
-    { _id: orgId },
-    { $set: { overdraftLimit: valid, updatedAt: new Date() }, $setOnInsert: { seq: 0, balance: 0 } },
-    { upsert: true },
-  );
+  await setAccountOverdraftLimit(db, orgId, valid);
   forgetHead(orgId);
   return getCredits(db, orgId);
 }
@@ -171,18 +161,6 @@ export const transactionFilterSchema = z.object({
 });
 export type TransactionFilter = z.output<typeof transactionFilterSchema>;
 
-function filterQuery(orgId: string, f: TransactionFilter) {
-  return {
-    orgId,
-    ...(f.kind ? { kind: f.kind } : {}),
-    ...(f.userId ? { userId: f.userId } : {}),
-    ...(f.keyId ? { keyId: f.keyId } : {}),
-    ...(f.teamId ? { teamId: f.teamId } : {}),
-    ...(f.clientId ? { clientId: f.clientId } : {}),
-    ...(f.from || f.to ? { at: { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lt: f.to } : {}) } } : {}),
-  };
-}
-
 /** The log, newest first. */
 export async function listTransactions(
   db: Db,
@@ -191,29 +169,12 @@ export async function listTransactions(
   page: PageQuery,
 ): Promise<Page<EntryView>> {
   await getOrganization(db, orgId);
-  const result = await pageById<CreditEntryDoc>(db.creditEntries, filterQuery(orgId, filter), page, 'descending');
+  const result = await pageEntries(db, orgId, filter, page);
   return { items: result.items.map(presentEntry), nextCursor: result.nextCursor };
 }
 
-/** Debits summed by member, key, team and client over a period. */
+/** Debits summed by member, key, team and client over a period (from rollups; see usage.ts). */
 export async function usageReport(db: Db, orgId: string, filter: Pick<TransactionFilter, 'from' | 'to'>) {
-  await getOrganization(db, orgId);
-  const debits = await db.creditEntries
-    .find(filterQuery(orgId, { ...filter, kind: 'debit' }), { amount: 1, userId: 1, keyId: 1, teamId: 1, clientId: 1 })
-    .lean();
-  const sum = (field: 'userId' | 'keyId' | 'teamId' | 'clientId') => {
-    const totals = new Map<string, number>();
-    for (const d of debits) {
-      const id = d[field];
-      if (id) totals.set(id, (totals.get(id) ?? 0) - d.amount);
-    }
-    return [...totals].map(([id, amount]) => ({ id, amount })).sort((a, b) => b.amount - a.amount);
-  };
-  return {
-    total: debits.reduce((t, d) => t - d.amount, 0),
-    byMember: sum('userId'),
-    byKey: sum('keyId'),
-    byTeam: sum('teamId'),
-    byClient: sum('clientId'),
-  };
+  const [, usage] = await Promise.all([getOrganization(db, orgId), usageOfPeriod(db, orgId, filter)]);
+  return usage;
 }

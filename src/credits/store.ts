@@ -1,4 +1,13 @@
-import { declareCollection } from '../stores/collections.js';
+import { type AnyBulkWriteOperation, MongoBulkWriteError } from 'mongodb';
+import { declareCollection, openCollection } from '../stores/collections.js';
+import { type Db, isDuplicateKeyError } from '../stores/db.js';
+import { deleteInBatches } from '../stores/delete-in-batches.js';
+import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import { type CreditAccountDoc, type CreditEntryDoc, entryId } from './model.js';
+
+// deleteInBatches removes the rows it found by organization one `_id` at a time; every `_id` of
+// these collections starts with the organization's id.
+const BATCH_DELETE = '{_id}';
 
 /** The append-only ledger, `_id` = `${orgId}:${seq}` (seq zero-padded). */
 export const creditEntriesCollection = declareCollection({
@@ -7,11 +16,16 @@ export const creditEntriesCollection = declareCollection({
   queries: [
     '{_id, orgId}',
     '{orgId, kind?, userId?, keyId?, teamId?, clientId?, at: range?, _id: range?} sort {_id: -1}',
-    '{orgId, kind, at: range?}',
+    '{orgId, _id: range}',
+    '{orgId, _id: range} sort {_id: 1}',
     '{orgId, idempotencyKey}',
-    '{orgId} sort {_id: 1}',
+    '{orgId}',
   ],
-  unscopedQueries: [],
+  unscopedQueries: [
+    // `orgauth credits verify` finds each organization with a ledger by one seek past the previous one.
+    '{_id: range} sort {_id: 1}',
+    BATCH_DELETE,
+  ],
   shardKey: { orgId: 1, _id: 1 },
 });
 
@@ -24,11 +38,259 @@ export const creditAccountsCollection = declareCollection({
   shardKey: { _id: 1 },
 });
 
+/** Idempotency keys already charged, `_id` = `${orgId}:${key}`. */
 export const creditIdempotencyCollection = declareCollection({
   name: 'credit_idempotency',
   indexes: [],
-  queries: [],
-  // `_id` = `${orgId}:${key}`.
-  unscopedQueries: ['{_id}'],
+  queries: ['{_id, orgId}', '{orgId, _id: range}'],
+  unscopedQueries: [BATCH_DELETE],
   shardKey: { _id: 1 },
 });
+
+/**
+ * Debits summed over a fixed run of ledger entries, `_id` = `${orgId}:${firstSeq}:${lastSeq}` (see
+ * rollups.ts). The ledger is append-only, so a rollup of a complete run never changes: it is written
+ * once by a unique insert, and a second writer computes the same document.
+ */
+export const creditUsageRollupsCollection = declareCollection({
+  name: 'credit_usage_rollups',
+  indexes: [],
+  queries: ['{orgId, _id: in}', '{orgId, _id: range}'],
+  unscopedQueries: [BATCH_DELETE],
+  shardKey: { _id: 1 },
+});
+
+export interface UsageTotal {
+  id: string;
+  amount: number;
+}
+
+export interface UsageRollupDoc {
+  _id: string;
+  orgId: string;
+  firstSeq: number;
+  lastSeq: number;
+  /** The earliest and latest `at` of the run's entries (credits included). */
+  earliestAt: Date;
+  latestAt: Date;
+  /** Units debited, in all and per member, key, team and client (ids sorted). */
+  total: number;
+  byMember: UsageTotal[];
+  byKey: UsageTotal[];
+  byTeam: UsageTotal[];
+  byClient: UsageTotal[];
+}
+
+interface IdempotencyDoc {
+  _id: string;
+  orgId: string;
+  entryId: string;
+  requestHash: string;
+}
+
+const entries = (db: Db) => openCollection<CreditEntryDoc>(db, creditEntriesCollection);
+const accounts = (db: Db) => openCollection<CreditAccountDoc>(db, creditAccountsCollection);
+const idempotency = (db: Db) => openCollection<IdempotencyDoc>(db, creditIdempotencyCollection);
+const rollups = (db: Db) => openCollection<UsageRollupDoc>(db, creditUsageRollupsCollection);
+
+/** Every `_id` of the organization in the collections whose `_id` starts with `${orgId}:`. */
+const idsOfOrganization = (orgId: string) => ({ $gte: `${orgId}:`, $lt: `${orgId};` });
+/** Entries after `afterSeq`, up to `throughSeq` when given. */
+const seqRange = (orgId: string, afterSeq: number, throughSeq?: number) => ({
+  $gt: entryId(orgId, afterSeq),
+  ...(throughSeq === undefined ? {} : { $lte: entryId(orgId, throughSeq) }),
+});
+const ignoreDuplicate = (error: unknown) => {
+  if (!isDuplicateKeyError(error)) throw error;
+};
+
+// --- The ledger ---
+
+/** Inserts an entry; a duplicate `_id` (the sequence number) or idempotency key throws a duplicate-key error. */
+export async function insertEntry(db: Db, entry: CreditEntryDoc): Promise<void> {
+  await entries(db).insertOne(entry);
+}
+
+export function findEntry(db: Db, orgId: string, id: string): Promise<CreditEntryDoc | null> {
+  return entries(db).findOne({ _id: id, orgId });
+}
+
+/** Entry `seq`'s place in the chain, for walking to the head. */
+export function findEntryLink(db: Db, orgId: string, seq: number) {
+  return entries(db).findOne<Pick<CreditEntryDoc, '_id' | 'seq' | 'balanceAfter'>>(
+    { _id: entryId(orgId, seq), orgId },
+    { projection: { seq: 1, balanceAfter: 1 } },
+  );
+}
+
+export function findEntryByIdempotencyKey(db: Db, orgId: string, idempotencyKey: string) {
+  return entries(db).findOne({ orgId, idempotencyKey });
+}
+
+export interface EntryFilter {
+  kind?: 'credit' | 'debit' | undefined;
+  userId?: string | undefined;
+  keyId?: string | undefined;
+  teamId?: string | undefined;
+  clientId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+/** The log, newest first. */
+export function pageEntries(db: Db, orgId: string, f: EntryFilter, page: PageQuery): Promise<Page<CreditEntryDoc>> {
+  const filter = {
+    orgId,
+    ...(f.kind ? { kind: f.kind } : {}),
+    ...(f.userId ? { userId: f.userId } : {}),
+    ...(f.keyId ? { keyId: f.keyId } : {}),
+    ...(f.teamId ? { teamId: f.teamId } : {}),
+    ...(f.clientId ? { clientId: f.clientId } : {}),
+    ...(f.from || f.to ? { at: { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lt: f.to } : {}) } } : {}),
+  };
+  return pageById<CreditEntryDoc>(entries(db), filter, page, 'descending');
+}
+
+export type UsageEntry = Pick<
+  CreditEntryDoc,
+  '_id' | 'seq' | 'kind' | 'amount' | 'at' | 'userId' | 'keyId' | 'teamId' | 'clientId'
+>;
+
+/** The entries after `afterSeq` (through `throughSeq`, or all), in no particular order, for summing. */
+export function readUsageEntries(db: Db, orgId: string, afterSeq: number, throughSeq?: number) {
+  return entries(db)
+    .find<UsageEntry>(
+      { orgId, _id: seqRange(orgId, afterSeq, throughSeq) },
+      { projection: { seq: 1, kind: 1, amount: 1, at: 1, userId: 1, keyId: 1, teamId: 1, clientId: 1 } },
+    )
+    .toArray();
+}
+
+export type ChainEntry = Pick<CreditEntryDoc, '_id' | 'seq' | 'amount' | 'balanceAfter'>;
+
+/** Up to `limit` entries after `afterSeq`, in order, for replaying the chain. */
+export function readChain(db: Db, orgId: string, afterSeq: number, limit: number) {
+  return entries(db)
+    .find<ChainEntry>(
+      { orgId, _id: seqRange(orgId, afterSeq) },
+      { projection: { seq: 1, amount: 1, balanceAfter: 1 }, sort: { _id: 1 }, limit },
+    )
+    .toArray();
+}
+
+/**
+ * Every organization that has ledger entries, in `_id` order, across organizations (for `credits
+ * verify`). Each is found by one seek past the previous organization's entries (`${orgId};` follows
+ * every `${orgId}:…`), so the walk costs one indexed read per organization, never a scan of the log.
+ */
+export async function* ledgerOrganizationsAcrossOrganizations(db: Db): AsyncGenerator<string> {
+  let after: string | undefined;
+  for (;;) {
+    const [next] = await entries(db)
+      .find(after ? { _id: { $gte: `${after};` } } : {}, { projection: { orgId: 1 }, sort: { _id: 1 }, limit: 1 })
+      .toArray();
+    if (!next) return;
+    after = next.orgId;
+    yield next.orgId;
+  }
+}
+
+// --- The cached head and settings ---
+
+export function findAccount(db: Db, orgId: string): Promise<CreditAccountDoc | null> {
+  return accounts(db).findOne({ _id: orgId });
+}
+
+/** Moves the cached head forward (never back); not atomic on FerretDB, and readers walk past a lag. */
+export async function advanceAccount(db: Db, orgId: string, seq: number, balance: number): Promise<void> {
+  await accounts(db)
+    .updateOne(
+      { _id: orgId, seq: { $lt: seq } },
+      { $set: { seq, balance, updatedAt: new Date() }, $setOnInsert: { overdraftLimit: 0 } },
+      { upsert: true },
+    )
+    .catch(ignoreDuplicate);
+}
+
+/** Sets the cached head to what the log says (`credits verify --repair`). */
+export async function setAccountHead(db: Db, orgId: string, seq: number, balance: number): Promise<void> {
+  await accounts(db).updateOne(
+    { _id: orgId },
+    { $set: { seq, balance, updatedAt: new Date() }, $setOnInsert: { overdraftLimit: 0 } },
+    { upsert: true },
+  );
+}
+
+export async function setAccountOverdraftLimit(db: Db, orgId: string, overdraftLimit: number): Promise<void> {
+  await accounts(db).updateOne(
+    { _id: orgId },
+    { $set: { overdraftLimit, updatedAt: new Date() }, $setOnInsert: { seq: 0, balance: 0 } },
+    { upsert: true },
+  );
+}
+
+// --- Idempotency keys already charged ---
+
+const idempotencyId = (orgId: string, key: string) => `${orgId}:${key}`;
+
+export function findChargedKey(db: Db, orgId: string, key: string): Promise<IdempotencyDoc | null> {
+  return idempotency(db).findOne({ _id: idempotencyId(orgId, key), orgId });
+}
+
+/** Remembers the entry a key charged; the first record of a key stays. */
+export async function rememberChargedKey(db: Db, orgId: string, key: string, entry: CreditEntryDoc): Promise<void> {
+  await idempotency(db)
+    .insertOne({ _id: idempotencyId(orgId, key), orgId, entryId: entry._id, requestHash: entry.requestHash })
+    .catch(ignoreDuplicate);
+}
+
+// --- Usage rollups ---
+
+/** FerretDB's SQLite backend takes one SQL variable per listed id; keep each `$in` far below its limit. */
+const IN_BATCH = 500;
+
+export async function findUsageRollups(db: Db, orgId: string, ids: string[]): Promise<UsageRollupDoc[]> {
+  const batches = [];
+  for (let i = 0; i < ids.length; i += IN_BATCH) batches.push(ids.slice(i, i + IN_BATCH));
+  const found = await Promise.all(
+    batches.map((batch) =>
+      rollups(db)
+        .find({ orgId, _id: { $in: batch } })
+        .toArray(),
+    ),
+  );
+  return found.flat();
+}
+
+/** Inserts rollups; one that exists already was computed from the same entries and stays. */
+export async function insertUsageRollups(db: Db, docs: UsageRollupDoc[]): Promise<void> {
+  for (let i = 0; i < docs.length; i += 1_000) {
+    const batch: AnyBulkWriteOperation<UsageRollupDoc>[] = docs
+      .slice(i, i + 1_000)
+      .map((document) => ({ insertOne: { document } }));
+    try {
+      await rollups(db).bulkWrite(batch, { ordered: false });
+    } catch (error) {
+      const failures = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [error];
+      if (!failures.every((failure) => isDuplicateKeyError(failure))) throw error;
+    }
+  }
+}
+
+// --- Organization deletion ---
+
+/**
+ * Removes an organization's ledger, cached head, idempotency records and usage rollups. Not called
+ * when an organization is deleted today: the ledger is its financial record and stays with the
+ * organization's tombstone, like its audit log (see the report of this change).
+ */
+export async function deleteCreditsOfOrganization(db: Db, orgId: string) {
+  const ofOrganization = { orgId, _id: idsOfOrganization(orgId) };
+  const deleted = {
+    rollups: await deleteInBatches(rollups(db), ofOrganization),
+    idempotencyKeys: await deleteInBatches(idempotency(db), ofOrganization),
+    entries: await deleteInBatches(entries(db), { orgId }),
+  };
+  await accounts(db).deleteOne({ _id: orgId });
+  return deleted;
+}

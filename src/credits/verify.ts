@@ -1,5 +1,8 @@
 import type { Db } from '../stores/db.js';
-import type { CreditEntryDoc } from './model.js';
+import { findAccount, ledgerOrganizationsAcrossOrganizations, readChain, setAccountHead } from './store.js';
+
+/** Entries read per query while replaying a log. */
+const PAGE = 1_000;
 
 export interface LedgerReport {
   orgId: string;
@@ -21,9 +24,11 @@ export interface LedgerReport {
  * cached account; with `repair` the cache is set to what the log says. The log is never rewritten.
  */
 export async function verifyLedgers(db: Db, { orgId, repair = false }: { orgId?: string; repair?: boolean } = {}) {
-  const orgIds = orgId ? [orgId] : ((await db.creditEntries.distinct('orgId')) as string[]);
+  // Every organization with a log, found one indexed seek at a time: an organization whose cached
+  // account is missing (it is only written every few entries) is checked, and repaired, like any other.
+  const orgIds = orgId ? [orgId] : ledgerOrganizationsAcrossOrganizations(db);
   const reports: LedgerReport[] = [];
-  for (const id of orgIds.sort()) reports.push(await verifyLedger(db, id, repair));
+  for await (const id of orgIds) reports.push(await verifyLedger(db, id, repair));
   return {
     organizations: reports.length,
     differences: reports.filter((r) => r.cacheBehind || r.chainErrors.length).length,
@@ -33,28 +38,25 @@ export async function verifyLedgers(db: Db, { orgId, repair = false }: { orgId?:
 }
 
 async function verifyLedger(db: Db, orgId: string, repair: boolean): Promise<LedgerReport> {
-  const account = await db.creditAccounts.findById(orgId).lean();
+  const account = await findAccount(db, orgId);
   const chainErrors: string[] = [];
   let balance = 0;
   let seq = 0;
-  const cursor = db.creditEntries.find({ orgId }).sort({ _id: 1 }).lean<CreditEntryDoc[]>().cursor();
-  for await (const entry of cursor as AsyncIterable<CreditEntryDoc>) {
-    if (entry.seq !== seq + 1) chainErrors.push(`entry ${entry._id} follows seq ${seq}`);
-    balance += entry.amount;
-    if (entry.balanceAfter !== balance)
-      chainErrors.push(`entry ${entry._id} says ${entry.balanceAfter}, the log sums to ${balance}`);
-    seq = entry.seq;
+  for (let page = await readChain(db, orgId, 0, PAGE); page.length > 0; page = await readChain(db, orgId, seq, PAGE)) {
+    for (const entry of page) {
+      if (entry.seq !== seq + 1) chainErrors.push(`entry ${entry._id} follows seq ${seq}`);
+      balance += entry.amount;
+      if (entry.balanceAfter !== balance)
+        chainErrors.push(`entry ${entry._id} says ${entry.balanceAfter}, the log sums to ${balance}`);
+      seq = entry.seq;
+    }
   }
   const cachedSeq = account?.seq ?? 0;
   const cachedBalance = account?.balance ?? 0;
   const cacheBehind = cachedSeq !== seq || cachedBalance !== balance;
   let repaired = false;
   if (repair && cacheBehind && chainErrors.length === 0) {
-    await db.creditAccounts.updateOne(
-      { _id: orgId },
-      { $set: { seq, balance, updatedAt: new Date() }, $setOnInsert: { overdraftLimit: 0 } },
-      { upsert: true },
-    );
+    await setAccountHead(db, orgId, seq, balance);
     repaired = true;
   }
   return { orgId, entries: seq, balance, cachedBalance, cachedSeq, chainErrors, cacheBehind, repaired };
