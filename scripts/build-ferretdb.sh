@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# Builds FerretDB v1.24.2 from the Go module proxy into .cache/bin/ferretdb-v1.24.2-idindex (once; later runs reuse it).
+# Builds FerretDB v1.24.2 from the Go module proxy, with the reviewed patches in scripts/ferretdb-patches/ applied,
+# into .cache/bin/ferretdb-v1.24.2-<hash> (once; later runs reuse it). <hash> is the first 12 hex digits of the
+# SHA-256 of the patch files concatenated in file-name order, so any change to the patches builds a new binary;
+# ferretDbBinary() in src/stores/local/ferretdb.ts computes the same name. `--print-binary` prints the path.
+#
 # The module zip lacks build/version/version.txt, and a binary built from it panics at start
 # (FerretDB#2982, #4889; a scratch-module `go get -tool` build panics too with Go 1.26). So we take
-# the module's source from the module cache, add that one file, and build it as the main module.
-#
-# One fix is applied to the source (upstream v1.24.2 as published otherwise): the SQLite backend looks
-# documents up by `_ferretdb_sjson->'$._id'` while the unique `_id` index it creates is on
-# `_ferretdb_sjson->"_id"`; SQLite only uses an index whose expression matches the query's, so every
-# `_id` lookup, update and delete scanned the whole table (measured: 164 ms per findOne at 100,000
-# documents, EXPLAIN says SCAN). The fix makes the query use the index's own expression (EXPLAIN:
-# SEARCH USING INDEX); both expressions select the same value.
+# the module's source from the module cache, add that one file, apply the patches in order, and build it
+# as the main module. What each patch changes, why query results stay right and how it is tested is written
+# at the top of each patch file; docs/embedded-store.md describes the result.
 set -euo pipefail
+export LC_ALL=C # file-name order of the patches, same as JavaScript's default sort
 VERSION=v1.24.2
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache="$root/.cache"
-bin="$cache/bin/ferretdb-$VERSION-idindex"
+patches=("$root"/scripts/ferretdb-patches/*.patch)
+[ -f "${patches[0]}" ] || { echo "No patches found in $root/scripts/ferretdb-patches" >&2; exit 3; }
+hash=$(cat "${patches[@]}" | sha256sum | cut -c1-12)
+bin="$cache/bin/ferretdb-$VERSION-$hash"
+if [ "${1:-}" = "--print-binary" ]; then
+  echo "$bin"
+  exit 0
+fi
 [ -x "$bin" ] && exit 0
 
 go=$(command -v go || true)
@@ -24,25 +31,43 @@ if [ -z "$go" ]; then
   exit 3
 fi
 
-echo "Building FerretDB $VERSION with $("$go" version | cut -d' ' -f3) (first run only, about 1-2 minutes)..." >&2
-src="$cache/ferretdb-src"
-log="$cache/ferretdb-build.log"
+# patch(1) if present; otherwise git apply, kept from looking for a repository above the source folder
+# (inside one, it would resolve the patch's paths from that repository's root and skip them).
+apply_patch() {
+  if command -v patch >/dev/null; then
+    patch -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch -i "$1"
+  else
+    GIT_CEILING_DIRECTORIES="$cache" git apply -p1 --whitespace=nowarn "$1"
+  fi
+}
+
+echo "Building FerretDB $VERSION-$hash with $("$go" version | cut -d' ' -f3) (first run only, about 1-2 minutes)..." >&2
 mkdir -p "$cache/bin"
-if ! {
+# A folder of this build's own: test runs started at the same time may build at once.
+src=$(mktemp -d "$cache/ferretdb-src.XXXXXX")
+log="$cache/ferretdb-build.log"
+tmp="$bin.tmp.$$"
+trap 'rm -rf "$src" "$tmp"' EXIT
+# Each step checks its own status: `set -e` does not apply inside a function run as an `if` condition.
+build() {
+  local dir p
   dir=$(cd "$cache" && GOFLAGS=-mod=mod "$go" mod download -json "github.com/FerretDB/FerretDB@$VERSION" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') &&
-    [ -n "$dir" ] &&
-    rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src" &&
-    echo "$VERSION" >"$src/build/version/version.txt" &&
-    sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \"->\\\\\"_id\\\\\"\"|" \
-      "$src/internal/backends/sqlite/metadata/metadata.go" &&
-    grep -q 'IDColumn = DefaultColumn + "->\\"_id\\""' "$src/internal/backends/sqlite/metadata/metadata.go" &&
-    (cd "$src" && CGO_ENABLED=0 "$go" build -trimpath -o "$bin.tmp" ./cmd/ferretdb)
-} >"$log" 2>&1; then
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || return 1
+  [ -n "$dir" ] || return 1
+  cp -r "$dir/." "$src" && chmod -R u+w "$src" || return 1
+  echo "$VERSION" >"$src/build/version/version.txt" || return 1
+  for p in "${patches[@]}"; do
+    echo "Applying $(basename "$p")"
+    (cd "$src" && apply_patch "$p") || return 1
+  done
+  (cd "$src" && CGO_ENABLED=0 "$go" build -trimpath -o "$tmp" ./cmd/ferretdb) || return 1
+}
+if ! build >"$log.$$" 2>&1; then
+  mv "$log.$$" "$log"
   tail -n 20 "$log" >&2
   echo "FerretDB could not be built (log: $log); set MONGODB_URI to a MongoDB server instead." >&2
   exit 3
 fi
-mv "$bin.tmp" "$bin"
-rm -rf "$src"
+mv "$log.$$" "$log"
+mv "$tmp" "$bin"
 echo "FerretDB built at $bin" >&2

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, LocalServiceError, type StartedProcess, spawnService, waitForPort } from './processes.js';
 
@@ -11,8 +12,19 @@ export interface FerretDbOptions {
   port?: number;
 }
 
+/**
+ * The binary built from FerretDB v1.24.2 with the patches in scripts/ferretdb-patches/: its name ends with the
+ * first 12 hex digits of the SHA-256 of the patch files concatenated in file-name order (as
+ * scripts/build-ferretdb.sh computes it), so changed patches get a new build.
+ */
 export function ferretDbBinary(root: string): string {
-  return join(root, '.cache', 'bin', 'ferretdb-v1.24.2-idindex');
+  const dir = join(root, 'scripts', 'ferretdb-patches');
+  const hash = createHash('sha256');
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.patch'))
+    .sort())
+    hash.update(readFileSync(join(dir, name)));
+  return join(root, '.cache', 'bin', `ferretdb-v1.24.2-${hash.digest('hex').slice(0, 12)}`);
 }
 
 /** Builds the FerretDB binary from the Go module proxy when it is not cached yet. */
