@@ -18,6 +18,7 @@ export const apiKeysCollection = declareCollection({
   // organization. Batched deletes remove by `_id` what an organization-scoped find selected.
   unscopedQueries: ['{_id}'],
   shardKey: { _id: 1 },
+  hot: ['{_id}'],
   shardNote: 'keys are looked up by id on every use',
 });
 

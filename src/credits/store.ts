@@ -26,7 +26,10 @@ export const creditEntriesCollection = declareCollection({
     '{_id: range} sort {_id: 1}',
     BATCH_DELETE,
   ],
-  shardKey: { orgId: 1, _id: 1 },
+  // The whole ledger of an organization on one shard: its unique (orgId, idempotencyKey) index and its
+  // `${orgId}:${seq}` ids decide every race there.
+  shardKey: { orgId: 1 },
+  hot: ['{_id, orgId}'],
 });
 
 export const creditAccountsCollection = declareCollection({
@@ -36,6 +39,7 @@ export const creditAccountsCollection = declareCollection({
   // `_id` is the organization's id.
   unscopedQueries: ['{_id}', '{_id, seq: range}'],
   shardKey: { _id: 1 },
+  hot: ['{_id}'],
 });
 
 /** Idempotency keys already charged, `_id` = `${orgId}:${key}`. */
@@ -45,6 +49,7 @@ export const creditIdempotencyCollection = declareCollection({
   queries: ['{_id, orgId}', '{orgId, _id: range}'],
   unscopedQueries: [BATCH_DELETE],
   shardKey: { _id: 1 },
+  hot: ['{_id, orgId}'],
 });
 
 /**

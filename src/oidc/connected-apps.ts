@@ -4,7 +4,9 @@ import type { RevocationPublisher } from '../revocation/publisher.js';
 import { revokeGrant } from '../revocation/service.js';
 import type { Db } from '../stores/db.js';
 import type { Page, PageQuery } from '../stores/pagination.js';
-import { findGrantOfOrganization, type GrantOrg, pageGrantsOfOrganization } from './grants-store.js';
+import type { AdapterPayload } from './adapters/types.js';
+import { findClientsMetadata } from './clients-store.js';
+import { findGrantOfOrganization, findGrantPayloads, type GrantOrg, pageGrantsOfOrganization } from './grants-store.js';
 
 export interface ConnectedApp {
   grantId: string;
@@ -17,8 +19,7 @@ export interface ConnectedApp {
   lastUsedAt: string | null;
 }
 
-async function present(provider: Provider, link: GrantOrg): Promise<ConnectedApp> {
-  const [grant, client] = await Promise.all([provider.Grant.find(link._id), provider.Client.find(link.clientId)]);
+function present(link: GrantOrg, grant: AdapterPayload | undefined, client: AdapterPayload | undefined): ConnectedApp {
   const resources = Object.fromEntries(
     Object.entries((grant?.resources ?? {}) as Record<string, string>).map(([uri, scope]) => [
       uri,
@@ -29,8 +30,8 @@ async function present(provider: Provider, link: GrantOrg): Promise<ConnectedApp
     grantId: link._id,
     userId: link.userId,
     clientId: link.clientId,
-    clientName: client?.clientName ?? null,
-    scopes: String(grant?.openid?.scope ?? '')
+    clientName: (client?.client_name as string | undefined) ?? null,
+    scopes: String((grant?.openid as { scope?: string } | undefined)?.scope ?? '')
       .split(' ')
       .filter(Boolean),
     resources,
@@ -48,8 +49,19 @@ export async function listConnectedApps(
   page: PageQuery,
 ): Promise<Page<ConnectedApp>> {
   const result = await pageGrantsOfOrganization(db, orgId, filter, page);
+  // One read for the page's grants and one for their clients, not two per row.
+  const [grants, clients] = await Promise.all([
+    findGrantPayloads(
+      db,
+      result.items.map((link) => link._id),
+    ),
+    findClientsMetadata(
+      db,
+      result.items.map((link) => link.clientId),
+    ),
+  ]);
   return {
-    items: await Promise.all(result.items.map((link) => present(provider, link))),
+    items: result.items.map((link) => present(link, grants.get(link._id), clients.get(link.clientId))),
     nextCursor: result.nextCursor,
   };
 }

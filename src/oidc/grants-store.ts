@@ -2,14 +2,17 @@ import { declareCollection, openCollection } from '../stores/collections.js';
 import type { Db } from '../stores/db.js';
 import { isDuplicateKeyError } from '../stores/db.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import { decodeStoredRecord, type StoredRecord } from './adapters/stored-record.js';
+import type { AdapterPayload } from './adapters/types.js';
 
 /** oidc-provider's grants, by grant id. */
 export const oidcGrantsCollection = declareCollection({
   name: 'oidc_Grant',
   indexes: [{ key: { expiresAt: 1 }, ttl: true }],
   queries: [],
-  unscopedQueries: ['{_id}', '{expiresAt: range}'],
+  unscopedQueries: ['{_id}', '{_id: in}', '{expiresAt: range}'],
   shardKey: { _id: 1 },
+  hot: ['{_id}'],
 });
 
 /**
@@ -40,6 +43,7 @@ export const grantOrgsCollection = declareCollection({
   // deleting a client reaches its grants in every organization.
   unscopedQueries: ['{_id}', '{clientId}'],
   shardKey: { _id: 1 },
+  hot: ['{_id}'],
   shardNote: 'looked up by grant id on every token request',
 });
 
@@ -140,4 +144,19 @@ export async function touchGrant(db: Db, grantId: string, at = new Date()): Prom
 export async function unlinkGrant(db: Db, link: GrantOrg): Promise<void> {
   await grantTriples(db).deleteOne({ _id: tripleKey(link.userId, link.clientId, link.orgId), grantId: link._id });
   await grantOrgs(db).deleteOne({ _id: link._id, orgId: link.orgId });
+}
+
+/** oidc-provider's grants of several ids in one read (a page of connected apps). */
+export async function findGrantPayloads(db: Db, grantIds: string[]): Promise<Map<string, AdapterPayload>> {
+  const rows = grantIds.length
+    ? await openCollection<StoredRecord>(db, oidcGrantsCollection)
+        .find({ _id: { $in: grantIds } })
+        .toArray()
+    : [];
+  const found = new Map<string, AdapterPayload>();
+  for (const row of rows) {
+    const grant = decodeStoredRecord(row);
+    if (grant) found.set(row._id, grant);
+  }
+  return found;
 }

@@ -5,7 +5,7 @@ import { InvalidError, NotFoundError } from '../errors.js';
 import type { Db } from '../stores/db.js';
 import type { Page, PageQuery } from '../stores/pagination.js';
 import { parseInput } from '../validation.js';
-import { pageClientIdsOfOrganization } from './clients-store.js';
+import { findClientsMetadata, pageClientIdsOfOrganization } from './clients-store.js';
 
 interface ClientAdapter {
   find(id: string): Promise<ClientMetadata | undefined>;
@@ -41,7 +41,11 @@ export async function listOrgClients(
   page: PageQuery,
 ): Promise<Page<ClientView>> {
   const result = await pageClientIdsOfOrganization(db, orgId, page);
-  const clients = await Promise.all(result.items.map((row) => clientAdapter(provider).find(row._id)));
+  const metadata = await findClientsMetadata(
+    db,
+    result.items.map((row) => row._id),
+  );
+  const clients = result.items.map((row) => metadata.get(row._id) as ClientMetadata | undefined);
   return {
     items: clients.filter((c): c is ClientMetadata => Boolean(c)).map(presentClient),
     nextCursor: result.nextCursor,

@@ -14,6 +14,7 @@ function oidcModel(model: string, extra: Pick<CollectionDeclaration, 'indexes' |
     queries: [],
     unscopedQueries: ['{_id}', '{expiresAt: range}', ...extra.unscopedQueries],
     shardKey: { _id: 1 },
+    hot: ['{_id}'],
   });
 }
 
@@ -54,6 +55,7 @@ export const issuedTokensCollection = declareCollection({
   queries: ['{_id, orgId}'],
   unscopedQueries: ['{expiresAt: range}'],
   shardKey: { _id: 1 },
+  hot: ['{_id, orgId}'],
 });
 
 interface TokenIssuanceDoc {
@@ -68,9 +70,10 @@ interface TokenIssuanceDoc {
 export const tokenIssuanceCollection = declareCollection({
   name: 'token_issuance',
   indexes: [{ key: { orgId: 1, day: -1 } }],
-  queries: ['{orgId} sort {day: -1}'],
-  unscopedQueries: ['{_id}'],
+  queries: ['{orgId} sort {day: -1}', '{_id, orgId, day}'],
+  unscopedQueries: [],
   shardKey: { orgId: 1, day: 1 },
+  hot: ['{_id, orgId, day}'],
 });
 
 const issuedTokens = (db: Db) => openCollection<IssuedTokenRecord>(db, issuedTokensCollection);
@@ -101,8 +104,9 @@ export async function addTokenIssuanceCounts(db: Db, counts: Map<string, number>
     const [orgId = '', clientId = '', day = ''] = JSON.parse(key) as string[];
     return {
       updateOne: {
-        filter: { _id: key },
-        update: { $inc: { count }, $setOnInsert: { orgId, clientId, day } },
+        // The shard key's fields in the filter: an upsert on a sharded collection needs them.
+        filter: { _id: key, orgId, day },
+        update: { $inc: { count }, $setOnInsert: { clientId } },
         upsert: true,
       },
     };

@@ -1,11 +1,21 @@
 import type Provider from 'oidc-provider';
+import { deleteApiKeysOfOrganization } from '../apikeys/store.js';
 import { InvalidError } from '../errors.js';
 import { pageClientIdsOfOrganization } from '../oidc/clients-store.js';
 import { grantIdsOfOrganization } from '../oidc/grants-store.js';
+import { deleteResourceServersOfOrganization } from '../resources/store.js';
 import type { RevocationPublisher } from '../revocation/publisher.js';
 import { deleteOrgClient, revokeGrantsById } from '../revocation/service.js';
 import type { Db } from '../stores/db.js';
 import { detachTeams } from '../teams/service.js';
+import { deleteApprovalsOfOrganization } from './approvals-store.js';
+import { deleteInvitationsOfOrganization } from './invitations-store.js';
+import { deleteMembershipsOfOrganization, memberUserIdsOfOrganization } from './members-store.js';
+import {
+  findStuckDeletionsOfPlatform,
+  markOrganizationDeleting,
+  markOrganizationDeletionDone,
+} from './organizations-store.js';
 import { getOrganization } from './service.js';
 
 /**
@@ -17,7 +27,7 @@ import { getOrganization } from './service.js';
 export async function deleteOrganization(provider: Provider, db: Db, publisher: RevocationPublisher, orgId: string) {
   const org = await getOrganization(db, orgId);
   if (org.personal) throw new InvalidError('a personal organization cannot be deleted');
-  await db.organizations.updateOne({ _id: orgId }, { $set: { deletingAt: new Date() } });
+  await markOrganizationDeleting(db, orgId);
   return finishOrganizationDeletion(provider, db, publisher, orgId);
 }
 
@@ -28,7 +38,6 @@ export async function finishOrganizationDeletion(
   orgId: string,
 ) {
   const at = Date.now();
-  const members = await db.memberships.find({ orgId }, { userId: 1 }).lean();
   let clientsDeleted = 0;
   for (;;) {
     const page = await pageClientIdsOfOrganization(db, orgId, { limit: 100 });
@@ -43,22 +52,26 @@ export async function finishOrganizationDeletion(
   }
   const teamsDetached = await detachTeams(db, orgId);
   await Promise.all([
-    db.apiKeys.deleteMany({ orgId }),
-    db.invitations.deleteMany({ orgId }),
-    db.approvals.deleteMany({ orgId }),
-    db.resourceServers.deleteMany({ orgId }),
+    deleteApiKeysOfOrganization(db, orgId),
+    deleteInvitationsOfOrganization(db, orgId),
+    deleteApprovalsOfOrganization(db, orgId),
+    deleteResourceServersOfOrganization(db, orgId),
   ]);
-  await db.memberships.deleteMany({ orgId });
-  for (const member of members) await publisher.publish({ kind: 'member', sub: member.userId, orgId, at });
-  await db.organizations.updateOne({ _id: orgId }, { $set: { deletionDone: true } });
-  return { orgId, membersRemoved: members.length, clientsDeleted, teamsDetached };
+  // Members are told (revocation notices) batch by batch before their memberships go: a crash in
+  // between repeats the notices, never skips them.
+  let membersRemoved = 0;
+  for await (const userIds of memberUserIdsOfOrganization(db, orgId)) {
+    for (const userId of userIds) await publisher.publish({ kind: 'member', sub: userId, orgId, at });
+    membersRemoved += userIds.length;
+  }
+  await deleteMembershipsOfOrganization(db, orgId);
+  await markOrganizationDeletionDone(db, orgId);
+  return { orgId, membersRemoved, clientsDeleted, teamsDetached };
 }
 
 /** Finishes deletions a crash interrupted (organizations marked more than a minute ago). */
 export async function finishInterruptedDeletions(provider: Provider, db: Db, publisher: RevocationPublisher) {
-  const stuck = await db.organizations
-    .find({ deletingAt: { $lte: new Date(Date.now() - 60_000) }, deletionDone: { $ne: true } }, { _id: 1 })
-    .lean();
-  for (const org of stuck) await finishOrganizationDeletion(provider, db, publisher, org._id);
+  const stuck = await findStuckDeletionsOfPlatform(db, new Date(Date.now() - 60_000));
+  for (const orgId of stuck) await finishOrganizationDeletion(provider, db, publisher, orgId);
   return stuck.length;
 }

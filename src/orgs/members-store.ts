@@ -18,6 +18,7 @@ export const membershipsCollection = declareCollection({
     '{_id}',
   ],
   shardKey: { orgId: 1, _id: 1 },
+  hot: ['{_id, orgId}'],
 });
 
 const memberships = (db: Db) => openCollection<Membership>(db, membershipsCollection);

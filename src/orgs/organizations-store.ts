@@ -19,6 +19,7 @@ export const organizationsCollection = declareCollection({
     '{deletingAt: range, deletionDone: other}',
   ],
   shardKey: { _id: 1 },
+  hot: ['{_id}'],
 });
 
 /** What may change on an organization after it is created. */

@@ -13,6 +13,7 @@ export const resourceServersCollection = declareCollection({
   // Batched deletes remove by `_id` what an organization-scoped find selected.
   unscopedQueries: ['{_id}'],
   shardKey: { _id: 1 },
+  hot: ['{_id}'],
 });
 
 const resourceServers = (db: Db) => openCollection<ResourceServerDoc>(db, resourceServersCollection);

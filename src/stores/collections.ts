@@ -25,6 +25,11 @@ export interface CollectionDeclaration {
   unscopedQueries: string[];
   /** Organization-scoped collections shard by `orgId` (or an `_id` that starts with it). */
   shardKey: IndexKey;
+  /**
+   * Shapes on the hot paths (token, introspection, debit, API-key checks): each must name the whole
+   * shard key with equalities, so a sharded cluster sends it to one shard (checked by a test).
+   */
+  hot?: string[];
   /** Why the shard key was chosen, for docs/deploy.md. */
   shardNote?: string;
 }

@@ -8,9 +8,14 @@ const BATCH = 2_000;
  * refuses statements of more than 32,766 variables, so past that a plain `deleteMany` always fails.
  * Here the matches are found `BATCH` at a time and deleted by `_id` (each an indexed lookup).
  */
-export async function deleteInBatches<T extends Document>(collection: Collection<T>, filter: Filter<T>) {
+export async function deleteInBatches<T extends Document>(
+  collection: Collection<T>,
+  filter: Filter<T>,
+  onBatch?: (deleted: number, ms: number) => void,
+) {
   let deleted = 0;
   for (;;) {
+    const started = performance.now();
     const ids = (
       await collection
         .find(filter, { projection: { _id: 1 } })
@@ -23,6 +28,7 @@ export async function deleteInBatches<T extends Document>(collection: Collection
       { ordered: false },
     );
     deleted += result.deletedCount;
+    onBatch?.(result.deletedCount, performance.now() - started);
     if (ids.length < BATCH) return deleted;
   }
 }

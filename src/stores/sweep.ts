@@ -9,10 +9,18 @@ import { deleteInBatches } from './delete-in-batches.js';
  * index and delete by `_id`, so each is bounded and a sweep cut short by a crash simply goes on
  * at the next run. Reads ignore expired records anyway.
  */
-export async function sweepExpiredAcrossOrganizations(db: Db, now = new Date()): Promise<number> {
+export async function sweepExpiredAcrossOrganizations(
+  db: Db,
+  now = new Date(),
+  onBatch?: (collection: string, deleted: number, ms: number) => void,
+): Promise<number> {
   let deleted = 0;
   for (const declaration of CATALOG.filter((c) => c.indexes.some((index) => index.ttl))) {
-    deleted += await deleteInBatches(openCollection(db, declaration), { expiresAt: { $lte: now } });
+    deleted += await deleteInBatches(
+      openCollection(db, declaration),
+      { expiresAt: { $lte: now } },
+      onBatch && ((count, ms) => onBatch(declaration.name, count, ms)),
+    );
   }
   return deleted;
 }

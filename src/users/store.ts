@@ -8,10 +8,12 @@ export type EmailClaim = UserEmailDoc & { _id: string };
 /** People belong to no one organization: they are found by their own id (or through their email's claim). */
 export const usersCollection = declareCollection({
   name: 'users',
-  indexes: [{ key: { emailKey: 1 }, unique: true }],
+  // An address belongs to one person through its claim in user_emails (unique `_id`), not an index here.
+  indexes: [],
   queries: [],
   unscopedQueries: ['{_id}', '{_id: in}'],
   shardKey: { _id: 1 },
+  hot: ['{_id}'],
 });
 
 /** The unique claim of an email address, `_id` = the normalized address. */
@@ -23,7 +25,7 @@ export const userEmailsCollection = declareCollection({
   shardKey: { _id: 1 },
 });
 
-/** False when the email is taken (the unique `emailKey` index). */
+/** False when the user already exists (its `_id`); the email's uniqueness is its claim's. */
 export async function insertUser(db: Db, user: UserRecord): Promise<boolean> {
   try {
     await db.users.create(user);
@@ -60,7 +62,7 @@ export async function updateUserRecord(
   userId: string,
   changes: Partial<Pick<UserRecord, 'name' | 'passwordHash' | 'platformAdmin'>>,
 ): Promise<UserRecord | null> {
-  return db.users.findOneAndUpdate({ _id: userId }, { $set: changes }, { new: true }).lean<UserRecord>();
+  return db.users.findOneAndUpdate({ _id: userId }, { $set: changes }, { returnDocument: 'after' }).lean<UserRecord>();
 }
 
 /** False when the address is already claimed. */

@@ -36,6 +36,36 @@ describe('MongoDB queries', () => {
     expect(new Set(CATALOG.map((c) => c.name)).size).toBe(CATALOG.length);
   });
 
+  it('on the hot paths name the whole shard key, so a sharded cluster sends each to one shard', () => {
+    const problems = CATALOG.flatMap((c) =>
+      (c.hot ?? []).flatMap((text) => {
+        if (![...c.queries, ...c.unscopedQueries].includes(text)) return [`${c.name} ${text}: hot but not declared`];
+        const uses = new Map(requiredShape(parseShapePattern(text)).filter);
+        const missing = Object.keys(c.shardKey).filter((field) => uses.get(field) !== 'eq');
+        return missing.length
+          ? [`${c.name} ${text}: shard key field(s) ${missing.join(', ')} not matched by equality`]
+          : [];
+      }),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('keep unique indexes shardable: each starts with its collection’s shard key', () => {
+    const problems = CATALOG.flatMap((c) =>
+      c.indexes
+        .filter((index) => index.unique)
+        .filter((index) => {
+          const fields = Object.keys(index.key);
+          return Object.keys(c.shardKey).some((field, i) => fields[i] !== field);
+        })
+        .map(
+          (index) =>
+            `${c.name} ${JSON.stringify(index.key)}: shard key ${JSON.stringify(c.shardKey)} is not its prefix`,
+        ),
+    );
+    expect(problems).toEqual([]);
+  });
+
   it('that the whole suite sent are each among their collection’s declared shapes', () => {
     // Queries the tests themselves send to inspect the database are not Orgauth's.
     const shapes = recordedShapes().filter((s) => !s.site.startsWith('test/'));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepExpired } from '../../src/oidc/adapters/index.js';
 import type { Stores } from '../../src/stores/index.js';
+import { sweepExpiredAcrossOrganizations } from '../../src/stores/sweep.js';
 import { openTestStores } from '../support/harness.js';
 
 let stores: Stores;
@@ -29,7 +29,7 @@ describe('the expired-record sweep', () => {
       Array.from({ length: 10 }, (_, i) => ({ _id: `live-${i}`, payload: '{}', expiresAt: future })),
     );
 
-    expect(await sweepExpired(stores.db)).toBe(expired);
+    expect(await sweepExpiredAcrossOrganizations(stores.db)).toBe(expired);
     expect(await tokens.countDocuments({})).toBe(10);
   });
 });

@@ -5,19 +5,8 @@ import { hashClientSecret, isHashedClientSecret } from '../client-secret.js';
 import { clientsCollection } from '../clients-store.js';
 import { oidcGrantsCollection } from '../grants-store.js';
 import { oidcModelCollections } from '../tokens-store.js';
+import { decodeStoredRecord as decode, type StoredRecord } from './stored-record.js';
 import type { Adapter, AdapterClass, AdapterHooks, AdapterPayload } from './types.js';
-
-interface StoredRecord {
-  _id: string;
-  /** The oidc payload as JSON: its keys may contain dots (URLs), which FerretDB refuses as document keys. */
-  payload: string;
-  grantId?: string;
-  uid?: string;
-  userCode?: string;
-  expiresAt?: Date;
-  consumed?: number;
-  [field: string]: unknown;
-}
 
 /** The declared collection of each model oidc-provider keeps in MongoDB. */
 const DECLARATIONS: CollectionDeclaration[] = [clientsCollection, oidcGrantsCollection, ...oidcModelCollections];
@@ -27,20 +16,17 @@ function declarationOf(model: string): CollectionDeclaration {
   return declaration;
 }
 
-function decode(record: StoredRecord | null): AdapterPayload | undefined {
-  if (!record) return undefined;
-  if (record.expiresAt && record.expiresAt.getTime() <= Date.now()) return undefined;
-  const payload = JSON.parse(record.payload) as AdapterPayload;
-  return record.consumed ? { ...payload, consumed: record.consumed } : payload;
-}
-
 /** oidc-provider's adapter over MongoDB for one model; every lookup but findByUid is by `_id`. */
 export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClass {
   return class MongoAdapter implements Adapter {
     readonly collection;
+    /** Fields that lead one of the collection's declared indexes. */
+    readonly indexed: Set<string | undefined>;
 
     constructor(readonly name: string) {
-      this.collection = openCollection<StoredRecord>(db, declarationOf(name));
+      const declaration = declarationOf(name);
+      this.collection = openCollection<StoredRecord>(db, declaration);
+      this.indexed = new Set(declaration.indexes.map((index) => Object.keys(index.key)[0]));
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -71,12 +57,14 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
       return decode(await this.collection.findOne({ _id: id }));
     }
 
+    // oidc-provider asks every model by uid, user code or grant; only models declared with an index on
+    // that field keep it (sessions by uid; tokens by grant), so the others have nothing to find.
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      return decode(await this.collection.findOne({ uid }));
+      return this.indexed.has('uid') ? decode(await this.collection.findOne({ uid })) : undefined;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      return decode(await this.collection.findOne({ userCode }));
+      return this.indexed.has('userCode') ? decode(await this.collection.findOne({ userCode })) : undefined;
     }
 
     async consume(id: string): Promise<void> {
@@ -88,7 +76,7 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await deleteInBatches(this.collection, { grantId });
+      if (this.indexed.has('grantId')) await deleteInBatches(this.collection, { grantId });
     }
   };
 }
