@@ -5,8 +5,8 @@ import {
   readUsageEntries,
   type UsageEntry,
   type UsageRollupDoc,
-  type UsageTotal,
 } from './store.js';
+import { type Debit, debitOf, type Sums, UsageTally } from './usage-tally.js';
 
 /**
  * Usage rollups: the debits of fixed, aligned runs of ledger entries, summed per member, key, team
@@ -14,7 +14,9 @@ import {
  * L - 1. The ledger is append-only and has no gaps (entry `seq + 1` is only ever built on `seq`), so
  * once a run's last entry exists its sums are final: a rollup is written once by a unique insert,
  * after the run's last entry (appendEntry) or when a report finds it missing (it is a cache), and
- * any writer computes the same document. Nothing is ever updated, so nothing can drift.
+ * any writer computes the same document. Nothing is ever updated, so nothing can drift. A leaf also
+ * keeps its debits, and a node when each child's debits were made, so that a report opens only the
+ * rollups across the edges of its period (usage.ts).
  */
 export interface RollupGeometry {
   leaf: number;
@@ -38,8 +40,13 @@ export interface RolledUp {
 
 const runSize = (g: RollupGeometry, level: number) => g.leaf * g.fanOut ** level;
 const pad = (seq: number) => String(seq).padStart(12, '0');
-/** Named by the entries it sums, so rollups of any geometry can share the collection. */
-export const rollupId = (orgId: string, run: Run) => `${orgId}:${pad(run.firstSeq)}:${pad(run.lastSeq)}`;
+/**
+ * Named by its geometry and the entries it sums: how a rollup opens (its children, or a leaf's
+ * debits) depends on the geometry, so rollups of another geometry (tests, or a later change of
+ * USAGE_GEOMETRY) are never read for one of this geometry.
+ */
+export const rollupId = (orgId: string, run: Run, g: RollupGeometry) =>
+  `${orgId}:${g.leaf}x${g.fanOut}:${pad(run.firstSeq)}:${pad(run.lastSeq)}`;
 
 /** The fewest aligned runs that cover entries `1..upTo` (a multiple of `leaf`), largest first. */
 export function coverRuns(upTo: number, g: RollupGeometry): Run[] {
@@ -73,72 +80,37 @@ function runsEndingAt(seq: number, g: RollupGeometry): Run[] {
   return runs;
 }
 
-const DIMENSIONS = [
-  ['byMember', 'userId'],
-  ['byKey', 'keyId'],
-  ['byTeam', 'teamId'],
-  ['byClient', 'clientId'],
-] as const;
-type Dimension = (typeof DIMENSIONS)[number][0];
-
-/** Debits added up: in all and per member, key, team and client. */
-export class UsageTally {
-  total = 0;
-  private readonly sums = new Map<Dimension, Map<string, number>>(
-    DIMENSIONS.map(([dimension]) => [dimension, new Map()]),
-  );
-
-  private add(dimension: Dimension, id: string, amount: number) {
-    const sums = this.sums.get(dimension) as Map<string, number>;
-    sums.set(id, (sums.get(id) ?? 0) + amount);
-  }
-
-  addEntry(entry: UsageEntry): void {
-    if (entry.kind !== 'debit') return;
-    this.total -= entry.amount;
-    for (const [dimension, field] of DIMENSIONS) {
-      const id = entry[field];
-      if (id) this.add(dimension, id, -entry.amount);
-    }
-  }
-
-  addRollup(rollup: UsageRollupDoc): void {
-    this.total += rollup.total;
-    for (const [dimension] of DIMENSIONS)
-      for (const { id, amount } of rollup[dimension]) this.add(dimension, id, amount);
-  }
-
-  /** Largest first (ties by id). */
-  totals(dimension: Dimension): UsageTotal[] {
-    return [...(this.sums.get(dimension) as Map<string, number>)]
-      .map(([id, amount]) => ({ id, amount }))
-      .sort((a, b) => b.amount - a.amount || (a.id < b.id ? -1 : 1));
-  }
-
-  report() {
-    const [byMember, byKey, byTeam, byClient] = DIMENSIONS.map(([dimension]) => this.totals(dimension));
-    return { total: this.total, byMember, byKey, byTeam, byClient } as Record<Dimension, UsageTotal[]> & {
-      total: number;
-    };
-  }
+/** What a rollup's `detail` holds (JSON). */
+export interface RollupDetail {
+  sums: Sums;
+  /** A leaf's debits, in ledger order. */
+  debits?: Debit[];
+  /** A node's children: the earliest and latest `at` (ms) of each one's debits, null when it has none. */
+  parts?: Array<[number, number] | null>;
 }
 
-function rollupOf(orgId: string, run: Run, tally: UsageTally, times: Date[]): UsageRollupDoc {
-  const byId = (a: UsageTotal, b: UsageTotal) => (a.id < b.id ? -1 : 1);
-  const ms = times.map((at) => at.getTime());
-  return {
-    _id: rollupId(orgId, run),
+export const detailOf = (rollup: UsageRollupDoc) => JSON.parse(rollup.detail) as RollupDetail;
+
+function rollupOf(
+  orgId: string,
+  run: Run,
+  g: RollupGeometry,
+  tally: UsageTally,
+  times: number[],
+  more: Omit<RollupDetail, 'sums'>,
+) {
+  const some = times.length > 0;
+  const rollup: UsageRollupDoc = {
+    _id: rollupId(orgId, run, g),
     orgId,
     firstSeq: run.firstSeq,
     lastSeq: run.lastSeq,
-    earliestAt: new Date(Math.min(...ms)),
-    latestAt: new Date(Math.max(...ms)),
+    earliestAt: some ? new Date(Math.min(...times)) : null,
+    latestAt: some ? new Date(Math.max(...times)) : null,
     total: tally.total,
-    byMember: tally.totals('byMember').sort(byId),
-    byKey: tally.totals('byKey').sort(byId),
-    byTeam: tally.totals('byTeam').sort(byId),
-    byClient: tally.totals('byClient').sort(byId),
+    detail: JSON.stringify({ sums: tally.sums(), ...more } satisfies RollupDetail),
   };
+  return rollup;
 }
 
 /** Entries read per query when leaves are computed from the ledger. */
@@ -162,14 +134,20 @@ async function summarizeLedger(db: Db, orgId: string, leaves: Run[], g: RollupGe
       if (own.length !== g.leaf) {
         throw new Error(`the ledger of ${orgId} misses entries in ${run.firstSeq}..${run.lastSeq}; run credits verify`);
       }
+      const debits = own
+        .sort((a, b) => a.seq - b.seq)
+        .map(debitOf)
+        .filter((debit): debit is Debit => debit !== undefined);
       const tally = new UsageTally();
-      for (const entry of own) tally.addEntry(entry);
+      for (const debit of debits) tally.addDebit(debit);
       built.push(
         rollupOf(
           orgId,
           run,
+          g,
           tally,
-          own.map((entry) => entry.at),
+          debits.map(([at]) => at),
+          { debits },
         ),
       );
     }
@@ -196,21 +174,57 @@ async function buildRollups(db: Db, orgId: string, runs: Run[], g: RollupGeometr
   for (const [i, run] of nodes.entries()) {
     const parts = children.slice(i * g.fanOut, (i + 1) * g.fanOut).map((child) => child.rollup);
     const tally = new UsageTally();
-    for (const part of parts) tally.addRollup(part);
-    built.push(rollupOf(orgId, run, tally, [...parts.map((p) => p.earliestAt), ...parts.map((p) => p.latestAt)]));
+    for (const part of parts) tally.addSums(part.total, detailOf(part).sums, 1);
+    const spans = parts.map((part) =>
+      part.earliestAt && part.latestAt
+        ? ([part.earliestAt.getTime(), part.latestAt.getTime()] as [number, number])
+        : null,
+    );
+    const times = spans.flatMap((span) => span ?? []);
+    built.push(rollupOf(orgId, run, g, tally, times, { parts: spans }));
   }
   await insertUsageRollups(db, built);
   return built;
 }
 
+/**
+ * Rollups never change once written, so this process keeps the ones it read or wrote last, per
+ * database: every report reads the same few at the top of the tree. (A few thousand documents of a
+ * few kilobytes.)
+ */
+const recentByDb = new WeakMap<Db, Map<string, UsageRollupDoc>>();
+const RECENT = 2_048;
+function recentOf(db: Db) {
+  const recent = recentByDb.get(db) ?? new Map<string, UsageRollupDoc>();
+  recentByDb.set(db, recent);
+  return recent;
+}
+function remember(recent: Map<string, UsageRollupDoc>, rollup: UsageRollupDoc) {
+  recent.delete(rollup._id);
+  if (recent.size >= RECENT) recent.delete(recent.keys().next().value as string);
+  recent.set(rollup._id, rollup);
+}
+
 /** The rollups of complete runs, computing (and storing) any that are missing. */
 export async function loadRollups(db: Db, orgId: string, runs: Run[], g: RollupGeometry): Promise<RolledUp[]> {
   if (runs.length === 0) return [];
-  const ids = runs.map((run) => rollupId(orgId, run));
-  const found = new Map((await findUsageRollups(db, orgId, ids)).map((rollup) => [rollup._id, rollup]));
+  const ids = runs.map((run) => rollupId(orgId, run, g));
+  const recent = recentOf(db);
+  const found = new Map<string, UsageRollupDoc>();
+  for (const id of ids) {
+    const known = recent.get(id);
+    if (known) found.set(id, known);
+  }
+  const unknown = ids.filter((id) => !found.has(id));
+  if (unknown.length > 0)
+    for (const rollup of await findUsageRollups(db, orgId, unknown)) found.set(rollup._id, rollup);
   const missing = runs.filter((_, i) => !found.has(ids[i] as string));
   if (missing.length > 0) for (const rollup of await buildRollups(db, orgId, missing, g)) found.set(rollup._id, rollup);
-  return runs.map((run, i) => ({ run, rollup: found.get(ids[i] as string) as UsageRollupDoc }));
+  return runs.map((run, i) => {
+    const rollup = found.get(ids[i] as string) as UsageRollupDoc;
+    remember(recent, rollup);
+    return { run, rollup };
+  });
 }
 
 /** After entry `seq` is in the log: writes the rollups it completes, leaf first (each from the one before). */

@@ -19,7 +19,7 @@ export const creditEntriesCollection = declareCollection({
     '{orgId, _id: range}',
     '{orgId, _id: range} sort {_id: 1}',
     '{orgId, idempotencyKey}',
-    '{orgId}',
+    '{orgId, _id: in?}',
   ],
   unscopedQueries: [
     // `orgauth credits verify` finds each organization with a ledger by one seek past the previous one.
@@ -46,14 +46,14 @@ export const creditAccountsCollection = declareCollection({
 export const creditIdempotencyCollection = declareCollection({
   name: 'credit_idempotency',
   indexes: [],
-  queries: ['{_id, orgId}', '{orgId, _id: range}'],
+  queries: ['{_id, orgId}', '{orgId, _id: range}', '{orgId, _id: in}'],
   unscopedQueries: [BATCH_DELETE],
   shardKey: { _id: 1 },
   hot: ['{_id, orgId}'],
 });
 
 /**
- * Debits summed over a fixed run of ledger entries, `_id` = `${orgId}:${firstSeq}:${lastSeq}` (see
+ * Debits summed over a fixed run of ledger entries, `_id` = `${orgId}:${geometry}:${firstSeq}:${lastSeq}` (see
  * rollups.ts). The ledger is append-only, so a rollup of a complete run never changes: it is written
  * once by a unique insert, and a second writer computes the same document.
  */
@@ -65,25 +65,22 @@ export const creditUsageRollupsCollection = declareCollection({
   shardKey: { _id: 1 },
 });
 
-export interface UsageTotal {
-  id: string;
-  amount: number;
-}
-
 export interface UsageRollupDoc {
   _id: string;
   orgId: string;
   firstSeq: number;
   lastSeq: number;
-  /** The earliest and latest `at` of the run's entries (credits included). */
-  earliestAt: Date;
-  latestAt: Date;
-  /** Units debited, in all and per member, key, team and client (ids sorted). */
+  /** The earliest and latest `at` of the run's debits; null when the run has none. */
+  earliestAt: Date | null;
+  latestAt: Date | null;
+  /** Units debited in the run. */
   total: number;
-  byMember: UsageTotal[];
-  byKey: UsageTotal[];
-  byTeam: UsageTotal[];
-  byClient: UsageTotal[];
+  /**
+   * The sums per member, key, team and client, and what a report needs to open the run, as JSON
+   * (rollups.ts): FerretDB returns a document holding one string about ten times faster than the same
+   * data as arrays of sub-documents (measured: 32 rollups by `_id` in 11 ms against 110 ms).
+   */
+  detail: string;
 }
 
 interface IdempotencyDoc {
@@ -255,16 +252,15 @@ export async function rememberChargedKey(db: Db, orgId: string, key: string, ent
 const IN_BATCH = 500;
 
 export async function findUsageRollups(db: Db, orgId: string, ids: string[]): Promise<UsageRollupDoc[]> {
-  const batches = [];
-  for (let i = 0; i < ids.length; i += IN_BATCH) batches.push(ids.slice(i, i + IN_BATCH));
-  const found = await Promise.all(
-    batches.map((batch) =>
-      rollups(db)
-        .find({ orgId, _id: { $in: batch } })
-        .toArray(),
-    ),
-  );
-  return found.flat();
+  const found: UsageRollupDoc[] = [];
+  for (let i = 0; i < ids.length; i += IN_BATCH) {
+    found.push(
+      ...(await rollups(db)
+        .find({ orgId, _id: { $in: ids.slice(i, i + IN_BATCH) } })
+        .toArray()),
+    );
+  }
+  return found;
 }
 
 /** Inserts rollups; one that exists already was computed from the same entries and stays. */
