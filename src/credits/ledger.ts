@@ -1,7 +1,7 @@
 import { Mutex } from 'async-mutex';
 import { type Db, isDuplicateKeyError } from '../stores/db.js';
 import { type CreditEntryDoc, entryId } from './model.js';
-import { recordCompletedRollups } from './rollups.js';
+import { recordCompletedRollups, USAGE_GEOMETRY } from './rollups.js';
 import { advanceAccount, findAccount, findEntryByIdempotencyKey, findEntryLink, insertEntry } from './store.js';
 
 export interface Head {
@@ -14,7 +14,8 @@ export interface Head {
 export type EntryDraft = Omit<CreditEntryDoc, '_id' | 'orgId' | 'seq' | 'balanceAfter' | 'at'>;
 
 const MAX_ATTEMPTS = 50;
-const CACHE_EVERY = 32;
+/** Every usage-rollup leaf: a usage report reads the log after the cached head (usage.ts). */
+const CACHE_EVERY = USAGE_GEOMETRY.leaf;
 
 /** One writer per organization per process; other processes are caught by the `_id` insert. */
 const locks = new Map<string, { mutex: Mutex; users: number }>();
@@ -121,7 +122,8 @@ export async function appendEntry(db: Db, orgId: string, build: (head: Head) => 
   });
   if (!result.replayed) {
     const { seq, balanceAfter } = result.entry;
-    // The cache only shortens readHead's walk, so it is brought forward every CACHE_EVERY entries.
+    // The cache only shortens readHead's walk and a usage report's read of the log's end (usage.ts),
+    // so it is brought forward every CACHE_EVERY entries.
     if (seq % CACHE_EVERY === 0) await advanceAccount(db, orgId, seq, balanceAfter);
     await recordCompletedRollups(db, orgId, seq);
   }

@@ -1,7 +1,6 @@
 import type { Db } from '../stores/db.js';
-import { readHead } from './ledger.js';
 import { childRuns, coverRuns, detailOf, loadRollups, type RolledUp, type Run, USAGE_GEOMETRY } from './rollups.js';
-import { readUsageEntries } from './store.js';
+import { findAccount, readUsageEntries } from './store.js';
 import { debitOf, UsageTally } from './usage-tally.js';
 
 export interface Period {
@@ -61,13 +60,15 @@ function open(across: RolledUp[], period: Period, tally: UsageTally, g = USAGE_G
  * Debits with `from <= at < to`, summed by member, key, team and client. The complete part of the log
  * is covered by the fewest rollups (rollups.ts); those whose debits all lie inside the period are
  * counted whole, those outside skipped, and those across an edge opened level by level (`open`).
- * Entries after the last complete leaf are read from the log. Exact whatever the order of `at` along
+ * Entries after the cached head's last complete leaf are read from the log. Exact whatever the order of `at` along
  * the log; as `at` grows with `seq`, only the rollups at the period's two edges are opened, so the
  * cost grows with the depth of the tree, not the length of the log.
  */
 export async function usageOfPeriod(db: Db, orgId: string, period: Period, g = USAGE_GEOMETRY) {
-  const head = await readHead(db, orgId);
-  const rolledUp = head.seq - (head.seq % g.leaf);
+  // The cached head is at most a leaf behind (ledger.ts); everything after its last complete leaf is
+  // read from the log, so a cache further behind (a crash) costs time, never exactness.
+  const cached = (await findAccount(db, orgId))?.seq ?? 0;
+  const rolledUp = cached - (cached % g.leaf);
   const tally = new UsageTally();
   const [roots, tail] = await Promise.all([
     loadRollups(db, orgId, coverRuns(rolledUp, g), g),
