@@ -5,7 +5,7 @@
 // in this process on a throw-away FerretDB; requests are sent one at a time with the owner's API key.
 // Writes bench/results/data-layer.{json,md}. BENCH_SCALE=0 skips the large installation.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import Router from '@koa/router';
@@ -28,7 +28,7 @@ import { createTeam } from '../src/teams/service.js';
 import { signUp } from '../src/users/service.js';
 import { basicOf, encode, form, JWT_API, orgauthFixture, REDIRECT_URI } from './fixture.js';
 import { mintRefreshTokens } from './mint.js';
-import { DATA_LAYER_SCALE, seedDataLayer } from './seed-data-layer.js';
+import { DATA_LAYER_SCALE, seedDataLayer, seedExpired, seedMembers } from './seed-data-layer.js';
 import { SCALE, seedScale } from './seed-scale.js';
 import { benchServices } from './services.js';
 
@@ -48,7 +48,7 @@ const api = `${server.url}/api/v1/orgs/${fixture.orgId}`;
 const asOwner = { authorization: `Bearer ${fixture.apiKey}` };
 
 // A page and more of every list in the bench organization, through Orgauth's services.
-for (let i = 0; i < 60; i++) {
+for (let i = 0; i < (process.env.BENCH_PART ? 0 : 60); i++) {
   const person = await signUp(db, {
     email: `bench-member-${i}-${Date.now()}@orgauth.test`,
     password: 'bench-password',
@@ -95,7 +95,7 @@ const LISTS: Array<[name: string, path: string]> = [
 ];
 
 interface ListRow {
-  data: 'small' | 'large';
+  data: string;
   list: string;
   p50Ms: number;
   p99Ms: number;
@@ -116,9 +116,9 @@ async function timed(url: string, init: RequestInit = {}) {
 }
 
 /** First pages, and second pages through the cursor when the list has one. */
-async function listTimings(data: 'small' | 'large'): Promise<ListRow[]> {
+async function listTimings(data: string, only?: string): Promise<ListRow[]> {
   const rows: ListRow[] = [];
-  for (const [list, path] of LISTS) {
+  for (const [list, path] of LISTS.filter(([name]) => !only || name === only)) {
     const first = await timed(`${api}${path}`);
     const cursor = (JSON.parse(first.body || '{}') as { nextCursor?: string | null }).nextCursor;
     const times: number[] = [];
@@ -184,6 +184,24 @@ async function untilRefused(credential: string, since: number): Promise<number> 
   }
 }
 
+interface SweepRow {
+  data: 'small' | 'large';
+  deleted: number;
+  totalMs: number;
+  batches: number;
+  maxBatchMs: number;
+  failures: string[];
+}
+
+interface DataLayerReport {
+  date: string;
+  scale: (typeof SCALE & typeof DATA_LAYER_SCALE) | null;
+  seeding: Record<string, unknown> | null;
+  lists: ListRow[];
+  revocations: RevocationRow[];
+  sweeps: SweepRow[];
+}
+
 interface RevocationRow {
   data: 'small' | 'large';
   action: string;
@@ -244,7 +262,7 @@ async function revocationTimings(data: 'small' | 'large'): Promise<RevocationRow
   return [revoke, remove];
 }
 
-async function sweepTiming(data: 'small' | 'large') {
+async function sweepTiming(data: 'small' | 'large'): Promise<SweepRow> {
   const batches: number[] = [];
   const failures: string[] = [];
   const started = performance.now();
@@ -266,36 +284,66 @@ async function sweepTiming(data: 'small' | 'large') {
   return row;
 }
 
-const lists = await listTimings('small');
-const revocations = await revocationTimings('small');
-const sweeps = [await sweepTiming('small')];
-let seeding: Record<string, unknown> | undefined;
-if (AT_SCALE) {
-  progress(`seeding ${JSON.stringify({ ...SCALE, ...DATA_LAYER_SCALE })}...`);
-  seeding = {
-    ...(await seedScale(db)),
-    ...(await seedDataLayer(db, { orgId: fixture.orgId, organizations: SCALE.organizations })),
-  };
-  lists.push(...(await listTimings('large')));
-  revocations.push(...(await revocationTimings('large')));
-  sweeps.push(await sweepTiming('large'));
-}
-
-const report = {
-  date: new Date().toISOString(),
-  scale: AT_SCALE ? { ...SCALE, ...DATA_LAYER_SCALE } : null,
-  seeding: seeding ?? null,
-  lists,
-  revocations,
-  sweeps,
-};
 const outDir = join(repoRoot, 'bench', 'results');
+let report: DataLayerReport;
+if (process.env.BENCH_PART === 'big-org') {
+  // One organization ten times the size of the full run's: its members list, into the last results.
+  const previous = JSON.parse(readFileSync(join(outDir, 'data-layer.json'), 'utf8')) as DataLayerReport;
+  const members = DATA_LAYER_SCALE.bigOrgMembers * 10;
+  progress(`seeding ${members} members into one organization...`);
+  await seedMembers(db, fixture.orgId, members);
+  const label = `one organization of ${members.toLocaleString('en')} members`;
+  report = {
+    ...previous,
+    date: new Date().toISOString(),
+    lists: [...previous.lists.filter((row) => row.data !== label), ...(await listTimings(label, 'members'))],
+  };
+} else if (process.env.BENCH_PART === 'sweep') {
+  // Only the sweep at size, into the last full run's results (its other rows stay).
+  const previous = existsSync(join(outDir, 'data-layer.json'))
+    ? (JSON.parse(readFileSync(join(outDir, 'data-layer.json'), 'utf8')) as DataLayerReport)
+    : undefined;
+  progress(`seeding ${DATA_LAYER_SCALE.expired} expired records...`);
+  await seedExpired(db, SCALE.organizations, DATA_LAYER_SCALE.expired);
+  const sweep = await sweepTiming('large');
+  report = {
+    date: new Date().toISOString(),
+    scale: previous?.scale ?? null,
+    seeding: previous?.seeding ?? null,
+    lists: previous?.lists ?? [],
+    revocations: previous?.revocations ?? [],
+    sweeps: [...(previous?.sweeps ?? []).filter((row) => row.data !== 'large'), sweep],
+  };
+} else {
+  const lists = await listTimings('small');
+  const revocations = await revocationTimings('small');
+  const sweeps = [await sweepTiming('small')];
+  let seeding: Record<string, unknown> | undefined;
+  if (AT_SCALE) {
+    progress(`seeding ${JSON.stringify({ ...SCALE, ...DATA_LAYER_SCALE })}...`);
+    seeding = {
+      ...(await seedScale(db)),
+      ...(await seedDataLayer(db, { orgId: fixture.orgId, organizations: SCALE.organizations })),
+    };
+    lists.push(...(await listTimings('large')));
+    revocations.push(...(await revocationTimings('large')));
+    sweeps.push(await sweepTiming('large'));
+  }
+  report = {
+    date: new Date().toISOString(),
+    scale: AT_SCALE ? { ...SCALE, ...DATA_LAYER_SCALE } : null,
+    seeding: seeding ?? null,
+    lists,
+    revocations,
+    sweeps,
+  };
+}
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'data-layer.json'), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(outDir, 'data-layer.md'), dataLayerMarkdown(report));
 process.stdout.write(dataLayerMarkdown(report));
 
-function dataLayerMarkdown(r: typeof report): string {
+function dataLayerMarkdown(r: DataLayerReport): string {
   const s = r.scale;
   const by = (data: string) => (list: string) => r.lists.find((row) => row.data === data && row.list === list);
   const small = by('small');
@@ -315,6 +363,9 @@ function dataLayerMarkdown(r: typeof report): string {
       ([list]) =>
         `| ${list} | ${cell(small(list))} | ${cell(large(list))} | ${[...new Set([...(small(list)?.statuses ?? []), ...(large(list)?.statuses ?? [])])].join(', ')} |`,
     ),
+    ...r.lists
+      .filter((row) => row.data !== 'small' && row.data !== 'large')
+      .map((row) => `| ${row.list}, ${row.data} | – | ${row.p50Ms} / ${row.p99Ms} | ${row.statuses.join(', ')} |`),
     '',
     '| action (5 times) | data | API call ms (median, max) | requireOrgToken refuses after ms (median, max) |',
     '|---|---|---|---|',

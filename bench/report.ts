@@ -2,7 +2,7 @@
 // latest.json and a short latest.md (req/s, p50, p99, errors, server RSS, the baseline's req/s and the
 // ratio; then small-data vs large-data, admin paths at both sizes, and the seeding rate). Also
 // renders token-endpoint.md for bench/token-endpoint.ts.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../src/stores/local/index.js';
@@ -316,11 +316,14 @@ function merge() {
     'requireOrgToken rows, the same resource server’s bare route. Runs of',
     `${[token?.date, middleware?.date, credits?.date].filter(Boolean).join(', ')}.`,
     token ? machineLine(token) : '',
-    'Details: token-endpoint.md, middleware.md, credits.md.',
+    'Details: token-endpoint.md, middleware.md, credits.md, data-layer.md.',
     '',
     ...table(MAIN_HEAD, body),
     '',
     ...(token ? [...scaleSection(token), ...adminSection(token), ...seedingSection(token)] : []),
+    '',
+    // The data layer's own report (bench/data-layer.ts): admin lists, revocation and the sweep at size.
+    existsSync(join(dir, 'data-layer.md')) ? readFileSync(join(dir, 'data-layer.md'), 'utf8') : '',
   ].join('\n');
   writeFileSync(join(dir, 'latest.md'), markdown);
   process.stdout.write(markdown);

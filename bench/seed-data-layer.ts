@@ -75,23 +75,7 @@ export async function seedDataLayer(db: Db, bench: { orgId: string; organization
   const now = Date.now();
   const timings: Record<string, { documents: number; seconds: number }> = {};
 
-  timings.bigOrgMembers = await inBatches(db, 'memberships', scale.bigOrgMembers, (n) => {
-    const userId = `usr_big${n.toString(36).padStart(12, '0')}`;
-    return { _id: `${bench.orgId}:${userId}`, orgId: bench.orgId, userId, role: 'member', createdAt: new Date(now) };
-  });
-  await inBatches(db, 'users', scale.bigOrgMembers, (n) => {
-    const email = `big-${n}@orgauth.test`;
-    return {
-      _id: `usr_big${n.toString(36).padStart(12, '0')}`,
-      email,
-      emailKey: email,
-      name: `Big organization member ${n}`,
-      passwordHash: 'seeded: no password',
-      personalOrgId: null,
-      platformAdmin: false,
-      createdAt: new Date(now),
-    };
-  });
+  timings.bigOrgMembers = await seedMembers(db, bench.orgId, scale.bigOrgMembers);
 
   // Audit: a tenth in the bench organization, the rest spread; ids start with the time as Orgauth's do.
   timings.audit = await inBatches(db, 'audit_events', scale.audit, (n) => {
@@ -157,17 +141,24 @@ export async function seedDataLayer(db: Db, bench: { orgId: string; organization
     };
   });
 
-  // Expired access tokens and their issuance records, as a day of traffic leaves them.
-  const half = Math.floor(scale.expired / 2);
+  Object.assign(timings, await seedExpired(db, bench.organizations, scale.expired));
+  return timings;
+}
+
+/** Expired access tokens and their issuance records, as a day of traffic leaves them for the sweep. */
+export async function seedExpired(db: Db, organizations: number, count: number) {
+  const now = Date.now();
+  const bench = { organizations };
+  const half = Math.floor(count / 2);
   const expiredAt = (n: number) => new Date(now - 60_000 - (n % 86_400) * 1000);
-  timings.expiredTokens = await inBatches(db, 'oidc_AccessToken', half, (n) => ({
+  const expiredTokens = await inBatches(db, 'oidc_AccessToken', half, (n) => ({
     _id: `exp${randomBytes(12).toString('base64url')}${n.toString(36)}`,
     payload: '{}',
     grantId: `grt_expired${n % 1000}`,
     expiresAt: expiredAt(n),
     orgId: seededOrg(n % bench.organizations),
   }));
-  timings.expiredRecords = await inBatches(db, 'issued_tokens', scale.expired - half, (n) => ({
+  const expiredRecords = await inBatches(db, 'issued_tokens', count - half, (n) => ({
     _id: `exr${randomBytes(12).toString('base64url')}${n.toString(36)}`,
     kind: 'AccessToken',
     format: 'jwt',
@@ -178,5 +169,29 @@ export async function seedDataLayer(db: Db, bench: { orgId: string; organization
     expiresAt: expiredAt(n),
     createdAt: new Date(now - 3_600_000),
   }));
-  return timings;
+  return { expiredTokens, expiredRecords };
+}
+
+/** `count` more people in the organization, as plain members. */
+export async function seedMembers(db: Db, orgId: string, count: number) {
+  const now = Date.now();
+  const bench = { orgId };
+  const members = await inBatches(db, 'memberships', count, (n) => {
+    const userId = `usr_big${n.toString(36).padStart(12, '0')}`;
+    return { _id: `${bench.orgId}:${userId}`, orgId: bench.orgId, userId, role: 'member', createdAt: new Date(now) };
+  });
+  await inBatches(db, 'users', count, (n) => {
+    const email = `big-${n}@orgauth.test`;
+    return {
+      _id: `usr_big${n.toString(36).padStart(12, '0')}`,
+      email,
+      emailKey: email,
+      name: `Big organization member ${n}`,
+      passwordHash: 'seeded: no password',
+      personalOrgId: null,
+      platformAdmin: false,
+      createdAt: new Date(now),
+    };
+  });
+  return members;
 }

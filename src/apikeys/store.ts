@@ -12,7 +12,7 @@ export const apiKeysCollection = declareCollection({
     '{orgId, _id: range?} sort {_id: 1}',
     '{orgId, userId, _id: range?} sort {_id: 1}',
     '{orgId, userId}',
-    '{orgId}',
+    '{orgId, _id: in?}',
   ],
   // A presented key names its id, not its organization: found by id, then checked against the request's
   // organization. Batched deletes remove by `_id` what an organization-scoped find selected.

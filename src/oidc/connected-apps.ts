@@ -42,7 +42,6 @@ function present(link: GrantOrg, grant: AdapterPayload | undefined, client: Adap
 
 /** Every grant in an organization, or one person's (members see their own). */
 export async function listConnectedApps(
-  provider: Provider,
   db: Db,
   orgId: string,
   filter: { userId?: string | undefined },

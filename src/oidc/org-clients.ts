@@ -34,12 +34,7 @@ export async function getOrgClient(provider: Provider, orgId: string, clientId: 
   return metadata;
 }
 
-export async function listOrgClients(
-  provider: Provider,
-  db: Db,
-  orgId: string,
-  page: PageQuery,
-): Promise<Page<ClientView>> {
+export async function listOrgClients(db: Db, orgId: string, page: PageQuery): Promise<Page<ClientView>> {
   const result = await pageClientIdsOfOrganization(db, orgId, page);
   const metadata = await findClientsMetadata(
     db,

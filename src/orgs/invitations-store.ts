@@ -7,7 +7,7 @@ import type { InvitationDoc } from './model.js';
 export const invitationsCollection = declareCollection({
   name: 'invitations',
   indexes: [{ key: { orgId: 1, _id: 1 } }],
-  queries: ['{_id, orgId}', '{orgId, acceptedAt, _id: range?} sort {_id: 1}', '{orgId}'],
+  queries: ['{_id, orgId}', '{orgId, acceptedAt, _id: range?} sort {_id: 1}', '{orgId, _id: in?}'],
   // An invitation link carries the invitation's id and secret, not its organization; deleteInBatches
   // removes an organization's invitations one `_id` at a time.
   unscopedQueries: ['{_id}'],

@@ -10,7 +10,7 @@ export type Membership = MembershipDoc & { _id: string };
 export const membershipsCollection = declareCollection({
   name: 'memberships',
   indexes: [{ key: { orgId: 1, _id: 1 } }, { key: { orgId: 1, role: 1 } }, { key: { userId: 1, _id: 1 } }],
-  queries: ['{_id, orgId}', '{orgId, _id: range?} sort {_id: 1}', '{orgId}', '{orgId, role}'],
+  queries: ['{_id, orgId}', '{orgId, _id: range?} sort {_id: 1}', '{orgId, _id: in?}', '{orgId, role}'],
   unscopedQueries: [
     // A person's own organizations.
     '{userId}',

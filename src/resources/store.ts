@@ -8,7 +8,7 @@ import type { ResourceServerDoc } from './model.js';
 export const resourceServersCollection = declareCollection({
   name: 'resource_servers',
   indexes: [{ key: { orgId: 1, _id: 1 } }],
-  queries: ['{_id, orgId}', '{orgId, _id: range?} sort {_id: 1}', '{orgId}'],
+  queries: ['{_id, orgId}', '{orgId, _id: range?} sort {_id: 1}', '{orgId, _id: in?}'],
   // Tokens name a resource by URI; which organization owns it is what the lookup finds out.
   // Batched deletes remove by `_id` what an organization-scoped find selected.
   unscopedQueries: ['{_id}'],

@@ -1,12 +1,14 @@
 import type { Collection, Document, Filter } from 'mongodb';
 
-const BATCH = 2_000;
+const BATCH = 1_000;
 
 /**
- * `deleteMany` for filters that may match very many documents. FerretDB's SQLite backend deletes all
- * matches of one `deleteMany` in a single SQL statement with a variable per document, and SQLite
- * refuses statements of more than 32,766 variables, so past that a plain `deleteMany` always fails.
- * Here the matches are found `BATCH` at a time and deleted by `_id` (each an indexed lookup).
+ * `deleteMany` for filters that may match very many documents, in bounded steps: up to `BATCH`
+ * matches are found through the filter's index, then deleted with one `deleteMany` that names their
+ * `_id`s and repeats the filter (a record changed in between, e.g. an expiry pushed back, stays).
+ * FerretDB's SQLite backend deletes all matches of one `deleteMany` in a single SQL statement with a
+ * variable per document and refuses more than 32,766, so an unbounded `deleteMany` fails there; each
+ * step here is short, and a run cut short by a crash simply continues at the next one.
  */
 export async function deleteInBatches<T extends Document>(
   collection: Collection<T>,
@@ -23,10 +25,7 @@ export async function deleteInBatches<T extends Document>(
         .toArray()
     ).map((d) => d._id);
     if (ids.length === 0) return deleted;
-    const result = await collection.bulkWrite(
-      ids.map((_id) => ({ deleteOne: { filter: { _id } as Filter<T> } })),
-      { ordered: false },
-    );
+    const result = await collection.deleteMany({ ...filter, _id: { $in: ids } } as Filter<T>);
     deleted += result.deletedCount;
     onBatch?.(result.deletedCount, performance.now() - started);
     if (ids.length < BATCH) return deleted;

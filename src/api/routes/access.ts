@@ -86,7 +86,7 @@ export const accessRoutes = [
     response: pageOf(connectedAppSchema, 'ConnectedApp'),
     handler: ({ params, query, caller, deps }) => {
       const userId = can(caller.standing ?? 'member', 'grants.manage') ? undefined : caller.userId;
-      return listConnectedApps(deps.provider, deps.db, params.orgId, { userId }, query);
+      return listConnectedApps(deps.db, params.orgId, { userId }, query);
     },
   }),
   defineRoute({

@@ -35,7 +35,7 @@ export const clientRoutes = [
     params: orgParams,
     query: pageQuery,
     response: pageOf(clientSchema, 'Client'),
-    handler: ({ params, query, deps }) => listOrgClients(deps.provider, deps.db, params.orgId, query),
+    handler: ({ params, query, deps }) => listOrgClients(deps.db, params.orgId, query),
   }),
   defineRoute({
     method: 'post',
