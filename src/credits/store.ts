@@ -23,7 +23,7 @@ export const creditEntriesCollection = declareCollection({
   ],
   unscopedQueries: [
     // `orgauth credits verify` finds each organization with a ledger by one seek past the previous one.
-    '{_id: range} sort {_id: 1}',
+    '{_id: range?} sort {_id: 1}',
     BATCH_DELETE,
   ],
   // The whole ledger of an organization on one shard: its unique (orgId, idempotencyKey) index and its
