@@ -5,10 +5,6 @@ import { deleteInBatches } from '../stores/delete-in-batches.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
 import { type CreditAccountDoc, type CreditEntryDoc, entryId } from './model.js';
 
-// deleteInBatches removes the rows it found by organization one `_id` at a time; every `_id` of
-// these collections starts with the organization's id.
-const BATCH_DELETE = '{_id}';
-
 /** The append-only ledger, `_id` = `${orgId}:${seq}` (seq zero-padded). */
 export const creditEntriesCollection = declareCollection({
   name: 'credit_entries',
@@ -19,12 +15,12 @@ export const creditEntriesCollection = declareCollection({
     '{orgId, _id: range}',
     '{orgId, _id: range} sort {_id: 1}',
     '{orgId, idempotencyKey}',
+    // deleteInBatches: finds by organization, then deletes the ids found.
     '{orgId, _id: in?}',
   ],
   unscopedQueries: [
     // `orgauth credits verify` finds each organization with a ledger by one seek past the previous one.
     '{_id: range?} sort {_id: 1}',
-    BATCH_DELETE,
   ],
   // The whole ledger of an organization on one shard: its unique (orgId, idempotencyKey) index and its
   // `${orgId}:${seq}` ids decide every race there.
@@ -47,21 +43,22 @@ export const creditIdempotencyCollection = declareCollection({
   name: 'credit_idempotency',
   indexes: [],
   queries: ['{_id, orgId}', '{orgId, _id: range}', '{orgId, _id: in}'],
-  unscopedQueries: [BATCH_DELETE],
+  unscopedQueries: [],
   shardKey: { _id: 1 },
   hot: ['{_id, orgId}'],
 });
 
 /**
- * Debits summed over a fixed run of ledger entries, `_id` = `${orgId}:${geometry}:${firstSeq}:${lastSeq}` (see
- * rollups.ts). The ledger is append-only, so a rollup of a complete run never changes: it is written
- * once by a unique insert, and a second writer computes the same document.
+ * Debits summed over a fixed run of ledger entries (rollups.ts), `_id` =
+ * `${orgId}:${geometry}:${firstSeq}:${lastSeq}`. The ledger is append-only, so a rollup of a complete
+ * run never changes: it is written once by a unique insert, and a second writer computes the same
+ * document.
  */
 export const creditUsageRollupsCollection = declareCollection({
   name: 'credit_usage_rollups',
   indexes: [],
   queries: ['{orgId, _id: in}', '{orgId, _id: range}'],
-  unscopedQueries: [BATCH_DELETE],
+  unscopedQueries: [],
   shardKey: { _id: 1 },
 });
 
