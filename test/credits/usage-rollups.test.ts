@@ -68,7 +68,7 @@ async function randomPeriods(orgId: string, seed: number, count: number): Promis
 const rollupsOf = (orgId: string) =>
   stores.db.connection.collection<UsageRollupDoc>('credit_usage_rollups').find({ orgId }).toArray();
 
-/** Geometries with deep trees at a few hundred entries; rollups are named by their entries, so all share one collection. */
+/** Geometries with deep trees at a few hundred entries (each has rollups of its own), and the one in use. */
 const GEOMETRIES: RollupGeometry[] = [
   { leaf: 4, fanOut: 3 },
   { leaf: 2, fanOut: 2 },
