@@ -1,4 +1,4 @@
-import { declareCollection, openCollection } from '../stores/collections.js';
+import { BATCH_DELETE, declareCollection, openCollection } from '../stores/collections.js';
 import type { Db } from '../stores/db.js';
 import { deleteInBatches } from '../stores/delete-in-batches.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
@@ -12,11 +12,11 @@ export const apiKeysCollection = declareCollection({
     '{orgId, _id: range?} sort {_id: 1}',
     '{orgId, userId, _id: range?} sort {_id: 1}',
     '{orgId, userId}',
-    '{orgId, _id: in?}',
+    '{orgId}',
   ],
   // A presented key names its id, not its organization: found by id, then checked against the request's
   // organization. Batched deletes remove by `_id` what an organization-scoped find selected.
-  unscopedQueries: ['{_id}'],
+  unscopedQueries: [BATCH_DELETE, '{_id}'],
   shardKey: { _id: 1 },
   hot: ['{_id}'],
   shardNote: 'keys are looked up by id on every use',

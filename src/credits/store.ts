@@ -1,5 +1,5 @@
 import { type AnyBulkWriteOperation, MongoBulkWriteError } from 'mongodb';
-import { declareCollection, openCollection } from '../stores/collections.js';
+import { BATCH_DELETE, declareCollection, openCollection } from '../stores/collections.js';
 import { type Db, isDuplicateKeyError } from '../stores/db.js';
 import { deleteInBatches } from '../stores/delete-in-batches.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
@@ -16,9 +16,10 @@ export const creditEntriesCollection = declareCollection({
     '{orgId, _id: range} sort {_id: 1}',
     '{orgId, idempotencyKey}',
     // deleteInBatches: finds by organization, then deletes the ids found.
-    '{orgId, _id: in?}',
+    '{orgId}',
   ],
   unscopedQueries: [
+    BATCH_DELETE,
     // `orgauth credits verify` finds each organization with a ledger by one seek past the previous one.
     '{_id: range?} sort {_id: 1}',
   ],
@@ -43,7 +44,7 @@ export const creditIdempotencyCollection = declareCollection({
   name: 'credit_idempotency',
   indexes: [],
   queries: ['{_id, orgId}', '{orgId, _id: range}', '{orgId, _id: in}'],
-  unscopedQueries: [],
+  unscopedQueries: [BATCH_DELETE],
   shardKey: { _id: 1 },
   hot: ['{_id, orgId}'],
 });
@@ -58,7 +59,7 @@ export const creditUsageRollupsCollection = declareCollection({
   name: 'credit_usage_rollups',
   indexes: [],
   queries: ['{orgId, _id: in}', '{orgId, _id: range}'],
-  unscopedQueries: [],
+  unscopedQueries: [BATCH_DELETE],
   shardKey: { _id: 1 },
 });
 

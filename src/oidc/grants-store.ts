@@ -10,7 +10,7 @@ export const oidcGrantsCollection = declareCollection({
   name: 'oidc_Grant',
   indexes: [{ key: { expiresAt: 1 }, ttl: true }],
   queries: [],
-  unscopedQueries: ['{_id}', '{_id: in}', '{expiresAt: range, _id: in?}'],
+  unscopedQueries: ['{_id}', '{_id: in}', '{expiresAt: range}'],
   shardKey: { _id: 1 },
   hot: ['{_id}'],
 });

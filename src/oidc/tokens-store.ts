@@ -1,5 +1,5 @@
 import type { AnyBulkWriteOperation } from 'mongodb';
-import { type CollectionDeclaration, declareCollection, openCollection } from '../stores/collections.js';
+import { BATCH_DELETE, type CollectionDeclaration, declareCollection, openCollection } from '../stores/collections.js';
 import type { Db } from '../stores/db.js';
 import { deleteInBatches } from '../stores/delete-in-batches.js';
 
@@ -12,7 +12,7 @@ function oidcModel(model: string, extra: Pick<CollectionDeclaration, 'indexes' |
     name: `oidc_${model}`,
     indexes: [{ key: { expiresAt: 1 }, ttl: true }, ...extra.indexes],
     queries: [],
-    unscopedQueries: ['{_id}', '{expiresAt: range, _id: in?}', ...extra.unscopedQueries],
+    unscopedQueries: [BATCH_DELETE, '{_id}', '{expiresAt: range}', ...extra.unscopedQueries],
     shardKey: { _id: 1 },
     hot: ['{_id}'],
   });
@@ -20,7 +20,7 @@ function oidcModel(model: string, extra: Pick<CollectionDeclaration, 'indexes' |
 
 const byGrant: Pick<CollectionDeclaration, 'indexes' | 'unscopedQueries'> = {
   indexes: [{ key: { grantId: 1 } }],
-  unscopedQueries: ['{grantId, _id: in?}'],
+  unscopedQueries: ['{grantId}'],
 };
 
 export const oidcModelCollections = [
@@ -28,7 +28,7 @@ export const oidcModelCollections = [
   oidcModel('RefreshToken', byGrant),
   oidcModel('BackchannelAuthenticationRequest', byGrant),
   oidcModel('Session', { indexes: [{ key: { uid: 1 } }], unscopedQueries: ['{uid}'] }),
-  oidcModel('ClientCredentials', { indexes: [{ key: { clientId: 1 } }], unscopedQueries: ['{clientId, _id: in?}'] }),
+  oidcModel('ClientCredentials', { indexes: [{ key: { clientId: 1 } }], unscopedQueries: ['{clientId}'] }),
   oidcModel('RegistrationAccessToken', { indexes: [], unscopedQueries: [] }),
   oidcModel('InitialAccessToken', { indexes: [], unscopedQueries: [] }),
 ];
@@ -53,7 +53,7 @@ export const issuedTokensCollection = declareCollection({
   name: 'issued_tokens',
   indexes: [{ key: { expiresAt: 1 }, ttl: true }, { key: { grantId: 1 } }],
   queries: ['{_id, orgId}'],
-  unscopedQueries: ['{expiresAt: range, _id: in?}'],
+  unscopedQueries: [BATCH_DELETE, '{expiresAt: range}'],
   shardKey: { _id: 1 },
   hot: ['{_id, orgId}'],
 });

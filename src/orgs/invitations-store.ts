@@ -1,4 +1,4 @@
-import { declareCollection, openCollection } from '../stores/collections.js';
+import { BATCH_DELETE, declareCollection, openCollection } from '../stores/collections.js';
 import { type Db, isDuplicateKeyError } from '../stores/db.js';
 import { deleteInBatches } from '../stores/delete-in-batches.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
@@ -7,10 +7,10 @@ import type { InvitationDoc } from './model.js';
 export const invitationsCollection = declareCollection({
   name: 'invitations',
   indexes: [{ key: { orgId: 1, _id: 1 } }],
-  queries: ['{_id, orgId}', '{orgId, acceptedAt, _id: range?} sort {_id: 1}', '{orgId, _id: in?}'],
+  queries: ['{_id, orgId}', '{orgId, acceptedAt, _id: range?} sort {_id: 1}', '{orgId}'],
   // An invitation link carries the invitation's id and secret, not its organization; deleteInBatches
   // removes an organization's invitations one `_id` at a time.
-  unscopedQueries: ['{_id}'],
+  unscopedQueries: [BATCH_DELETE, '{_id}'],
   shardKey: { orgId: 1, _id: 1 },
 });
 

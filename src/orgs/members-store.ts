@@ -1,4 +1,4 @@
-import { declareCollection, openCollection } from '../stores/collections.js';
+import { BATCH_DELETE, declareCollection, openCollection } from '../stores/collections.js';
 import { type Db, isDuplicateKeyError } from '../stores/db.js';
 import { deleteInBatches } from '../stores/delete-in-batches.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
@@ -10,8 +10,9 @@ export type Membership = MembershipDoc & { _id: string };
 export const membershipsCollection = declareCollection({
   name: 'memberships',
   indexes: [{ key: { orgId: 1, _id: 1 } }, { key: { orgId: 1, role: 1 } }, { key: { userId: 1, _id: 1 } }],
-  queries: ['{_id, orgId}', '{orgId, _id: range?} sort {_id: 1}', '{orgId, _id: in?}', '{orgId, role}'],
+  queries: ['{_id, orgId}', '{orgId, _id: range?} sort {_id: 1}', '{orgId}', '{orgId, role}'],
   unscopedQueries: [
+    BATCH_DELETE,
     // A person's own organizations.
     '{userId}',
     // deleteInBatches removes the rows it found by `{orgId}` one `_id` at a time; the id embeds the organization.

@@ -1,4 +1,4 @@
-import { declareCollection, openCollection } from '../stores/collections.js';
+import { BATCH_DELETE, declareCollection, openCollection } from '../stores/collections.js';
 import type { Db } from '../stores/db.js';
 import { deleteInBatches } from '../stores/delete-in-batches.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
@@ -8,10 +8,10 @@ import type { ResourceServerDoc } from './model.js';
 export const resourceServersCollection = declareCollection({
   name: 'resource_servers',
   indexes: [{ key: { orgId: 1, _id: 1 } }],
-  queries: ['{_id, orgId}', '{orgId, _id: range?} sort {_id: 1}', '{orgId, _id: in?}'],
+  queries: ['{_id, orgId}', '{orgId, _id: range?} sort {_id: 1}', '{orgId}'],
   // Tokens name a resource by URI; which organization owns it is what the lookup finds out.
   // Batched deletes remove by `_id` what an organization-scoped find selected.
-  unscopedQueries: ['{_id}'],
+  unscopedQueries: [BATCH_DELETE, '{_id}'],
   shardKey: { _id: 1 },
   hot: ['{_id}'],
 });

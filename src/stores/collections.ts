@@ -40,3 +40,6 @@ export const declareCollection = (declaration: CollectionDeclaration) => declara
 export function openCollection<T extends Document>(db: Db, declaration: CollectionDeclaration): Collection<T> {
   return db.connection.collection<T>(declaration.name);
 }
+
+/** What `deleteInBatches` sends after finding a batch through its filter: declare it where a store uses it. */
+export const BATCH_DELETE = '{_id: in}';

@@ -4,8 +4,10 @@ const BATCH = 1_000;
 
 /**
  * `deleteMany` for filters that may match very many documents, in bounded steps: up to `BATCH`
- * matches are found through the filter's index, then deleted with one `deleteMany` that names their
- * `_id`s and repeats the filter (a record changed in between, e.g. an expiry pushed back, stays).
+ * matches are found through the filter's index, then deleted with one `deleteMany` by their `_id`s
+ * (only `_id`: with the filter repeated, SQLite may walk the filter's index over every match instead
+ * of seeking the ids). The filters used here select records that do not change in between (tokens of
+ * a grant, an organization's rows, records already expired, which no read returns).
  * FerretDB's SQLite backend deletes all matches of one `deleteMany` in a single SQL statement with a
  * variable per document and refuses more than 32,766, so an unbounded `deleteMany` fails there; each
  * step here is short, and a run cut short by a crash simply continues at the next one.
@@ -25,7 +27,7 @@ export async function deleteInBatches<T extends Document>(
         .toArray()
     ).map((d) => d._id);
     if (ids.length === 0) return deleted;
-    const result = await collection.deleteMany({ ...filter, _id: { $in: ids } } as Filter<T>);
+    const result = await collection.deleteMany({ _id: { $in: ids } } as Filter<T>);
     deleted += result.deletedCount;
     onBatch?.(result.deletedCount, performance.now() - started);
     if (ids.length < BATCH) return deleted;
