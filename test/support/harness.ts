@@ -50,6 +50,14 @@ export async function startTestServer(
   return { ...running, stores };
 }
 
+/**
+ * The bound for "answers instead of hanging" while a store is away. The server gives up on its own
+ * after 1.5 s (Redis ping) or 3 s (MongoDB server selection); without that a request would wait for
+ * the driver's 30 s default or forever. 15 s tells the two apart with room for a busy 2-CPU machine;
+ * how fast the answers really are is measured in bench/, not asserted here.
+ */
+export const ANSWERS_WITHOUT_HANGING_MS = 15_000;
+
 /** Polls until the check passes or the deadline passes; no fixed sleeps. */
 export async function eventually<T>(
   check: () => Promise<T>,
