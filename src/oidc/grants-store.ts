@@ -90,30 +90,19 @@ export function pageGrantsOfOrganization(
   return pageById<GrantOrg>(grantOrgs(db), { orgId, ...(filter.userId ? { userId: filter.userId } : {}) }, page);
 }
 
-/** Ids of a person's grants in one organization (a removed member loses them all). */
-export async function grantIdsOfMember(db: Db, orgId: string, userId: string): Promise<string[]> {
-  const rows = await grantOrgs(db)
-    .find({ orgId, userId }, { projection: { _id: 1 } })
-    .toArray();
-  return rows.map((row) => row._id);
+/** A person's grants in one organization (a removed member loses them all). */
+export function grantsOfMember(db: Db, orgId: string, userId: string): Promise<GrantOrg[]> {
+  return grantOrgs(db).find({ orgId, userId }).toArray();
 }
 
-/** Ids of a client's grants in every organization (deleting a client ends them all). */
-export async function grantIdsOfClientAcrossOrganizations(db: Db, clientId: string): Promise<string[]> {
-  const rows = await grantOrgs(db)
-    .find({ clientId }, { projection: { _id: 1 } })
-    .toArray();
-  return rows.map((row) => row._id);
+/** A client's grants in every organization (deleting a client ends them all). */
+export function grantsOfClientAcrossOrganizations(db: Db, clientId: string): Promise<GrantOrg[]> {
+  return grantOrgs(db).find({ clientId }).toArray();
 }
 
-/** Ids of the organization's grants, up to `limit` at a time (deletion revokes them batch by batch). */
-export async function grantIdsOfOrganization(db: Db, orgId: string, limit: number): Promise<string[]> {
-  const rows = await grantOrgs(db)
-    .find({ orgId }, { projection: { _id: 1 } })
-    .sort({ _id: 1 })
-    .limit(limit)
-    .toArray();
-  return rows.map((row) => row._id);
+/** The organization's grants, up to `limit` at a time (deletion revokes them batch by batch). */
+export function grantsOfOrganization(db: Db, orgId: string, limit: number): Promise<GrantOrg[]> {
+  return grantOrgs(db).find({ orgId }).sort({ _id: 1 }).limit(limit).toArray();
 }
 
 /**

@@ -2,10 +2,10 @@ import type Provider from 'oidc-provider';
 import { deleteApiKeysOfOrganization } from '../apikeys/store.js';
 import { InvalidError } from '../errors.js';
 import { pageClientIdsOfOrganization } from '../oidc/clients-store.js';
-import { grantIdsOfOrganization } from '../oidc/grants-store.js';
+import { grantsOfOrganization } from '../oidc/grants-store.js';
 import { deleteResourceServersOfOrganization } from '../resources/store.js';
 import type { RevocationPublisher } from '../revocation/publisher.js';
-import { deleteOrgClient, revokeGrantsById } from '../revocation/service.js';
+import { deleteOrgClient, revokeGrants } from '../revocation/service.js';
 import type { Db } from '../stores/db.js';
 import { detachTeams } from '../teams/service.js';
 import { deleteApprovalsOfOrganization } from './approvals-store.js';
@@ -46,9 +46,9 @@ export async function finishOrganizationDeletion(
     if (!page.nextCursor) break;
   }
   for (;;) {
-    const grantIds = await grantIdsOfOrganization(db, orgId, 100);
-    await revokeGrantsById(provider, db, grantIds);
-    if (grantIds.length < 100) break;
+    const grants = await grantsOfOrganization(db, orgId, 100);
+    await revokeGrants(provider, db, grants);
+    if (grants.length < 100) break;
   }
   const teamsDetached = await detachTeams(db, orgId);
   await Promise.all([

@@ -15,8 +15,6 @@ export const membershipsCollection = declareCollection({
     BATCH_DELETE,
     // A person's own organizations.
     '{userId}',
-    // deleteInBatches removes the rows it found by `{orgId}` one `_id` at a time; the id embeds the organization.
-    '{_id}',
   ],
   shardKey: { orgId: 1, _id: 1 },
   hot: ['{_id, orgId}'],

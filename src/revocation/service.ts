@@ -1,13 +1,7 @@
 import type Provider from 'oidc-provider';
 import { deleteMemberApiKeys } from '../apikeys/service.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import {
-  findGrantOrg,
-  type GrantOrg,
-  grantIdsOfClientAcrossOrganizations,
-  grantIdsOfMember,
-  unlinkGrant,
-} from '../oidc/grants-store.js';
+import { type GrantOrg, grantsOfClientAcrossOrganizations, grantsOfMember, unlinkGrant } from '../oidc/grants-store.js';
 import { getOrgClient } from '../oidc/org-clients.js';
 import { deleteClientCredentialsTokens } from '../oidc/tokens-store.js';
 import { countOwners, deleteMembership } from '../orgs/members-store.js';
@@ -44,15 +38,10 @@ export async function revokeGrant(provider: Provider, db: Db, link: GrantOrg): P
 
 const PARALLEL_REVOCATIONS = 8;
 
-export async function revokeGrantsById(provider: Provider, db: Db, grantIds: string[]): Promise<void> {
-  for (let i = 0; i < grantIds.length; i += PARALLEL_REVOCATIONS) {
-    await Promise.all(
-      grantIds.slice(i, i + PARALLEL_REVOCATIONS).map(async (grantId) => {
-        const link = await findGrantOrg(db, grantId);
-        if (link) await revokeGrant(provider, db, link);
-        else await revokeGrantTokens(provider, grantId);
-      }),
-    );
+/** Revokes grants a few at a time (a client may have thousands). */
+export async function revokeGrants(provider: Provider, db: Db, links: GrantOrg[]): Promise<void> {
+  for (let i = 0; i < links.length; i += PARALLEL_REVOCATIONS) {
+    await Promise.all(links.slice(i, i + PARALLEL_REVOCATIONS).map((link) => revokeGrant(provider, db, link)));
   }
 }
 
@@ -78,7 +67,7 @@ export async function removeMember(
   });
   const at = Date.now();
   await deleteMemberApiKeys(db, orgId, userId);
-  await revokeGrantsById(provider, db, await grantIdsOfMember(db, orgId, userId));
+  await revokeGrants(provider, db, await grantsOfMember(db, orgId, userId));
   await publisher.publish({ kind: 'member', sub: userId, orgId, at });
 }
 
@@ -109,7 +98,7 @@ export async function deleteClientAcrossOrganizations(
 async function removeClient(provider: Provider, db: Db, publisher: RevocationPublisher, clientId: string) {
   const at = Date.now();
   await model(provider, 'Client')?.adapter.destroy(clientId);
-  await revokeGrantsById(provider, db, await grantIdsOfClientAcrossOrganizations(db, clientId));
+  await revokeGrants(provider, db, await grantsOfClientAcrossOrganizations(db, clientId));
   await deleteClientCredentialsTokens(db, clientId);
   await publisher.publish({ kind: 'client', clientId, at });
 }
