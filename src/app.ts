@@ -2,14 +2,7 @@ import Koa from 'koa';
 import helmet from 'koa-helmet';
 import mount from 'koa-mount';
 import type { Logger } from 'pino';
-import {
-  API_SCOPE,
-  adminApi,
-  apiFailedAuthenticationLimit,
-  apiNotFound,
-  apiRateLimit,
-  apiResource,
-} from './api/index.js';
+import { API_SCOPE, adminApi, apiNotFound, apiRateLimits, apiResource } from './api/index.js';
 import { apiKeyIntrospectionRoutes } from './apikeys/introspection.js';
 import type { Config } from './config.js';
 import { consoleNotFound, consoleRoutes, consoleSessions } from './console/index.js';
@@ -50,8 +43,13 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(errorBoundary());
   app.use(apiNotFound());
-  app.use(apiFailedAuthenticationLimit(stores.redis, config.apiAuthFailuresPerIp));
-  app.use(apiRateLimit(stores.redis, config.apiRateLimit));
+  app.use(
+    apiRateLimits(stores.redis, {
+      perCredential: config.apiRateLimit,
+      debitsPerOrg: config.debitRateLimit,
+      authFailuresPerIp: config.apiAuthFailuresPerIp,
+    }),
+  );
   app.use(consoleNotFound());
   app.use(
     protectedResourceMetadata({

@@ -32,6 +32,7 @@ const EnvSchema = z
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(100),
     TOKEN_RATE_LIMIT: z.coerce.number().int().min(1).default(1200),
     API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+    DEBIT_RATE_LIMIT: z.coerce.number().int().min(1).default(600_000),
     API_AUTH_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     DEFAULT_RESOURCE: z.url({ protocol: /^https?$/ }).optional(),
     QUERY_SHAPE_LOG: z.string().optional(),
@@ -65,8 +66,10 @@ export interface Config {
   loginMaxFailuresPerIp: number;
   /** Requests per client per minute at the endpoints that authenticate clients (/token, introspection, revocation). */
   tokenRateLimit: number;
-  /** Admin API requests per credential (key or token) per minute. */
+  /** Admin API requests per credential (key or token) per minute, debits excepted. */
   apiRateLimit: number;
+  /** Debits (POST /api/v1/orgs/{orgId}/credits/debits) per organization per minute. */
+  debitRateLimit: number;
   /** Failed admin API authentications per IP in 15 minutes before that IP is refused. */
   apiAuthFailuresPerIp: number;
   /** Resource assumed when a client names none (some MCP clients send no `resource`). */
@@ -119,6 +122,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
     loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
     tokenRateLimit: e.TOKEN_RATE_LIMIT,
     apiRateLimit: e.API_RATE_LIMIT,
+    debitRateLimit: e.DEBIT_RATE_LIMIT,
     apiAuthFailuresPerIp: e.API_AUTH_FAILURES_PER_IP,
     defaultResource: e.DEFAULT_RESOURCE,
     queryShapeLog: e.QUERY_SHAPE_LOG,

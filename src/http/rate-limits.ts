@@ -1,45 +1,70 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { UnavailableError } from '../errors.js';
 import { PROBLEM_BASE } from './errors.js';
+import { type Counter, countLimits } from './limit-counters.js';
 
-interface RequestLimit {
+/** A fixed-window limit: at most `points` requests per key per window. */
+export interface Limit {
   /** Redis key prefix of this limit's counters, shared by every instance. */
   name: string;
   points: number;
   durationSeconds: number;
-  /** The key a request is counted under, or undefined when the limit does not apply to it. */
-  keyOf(ctx: Context): string | undefined;
   /** Writes the 429 answer in the surface's own error format. */
   refuse(ctx: Context): void;
 }
 
+/** One limit as it applies to one request. */
+export interface Charge {
+  limit: Limit;
+  /** What the request is counted under: a client, a credential's hash, an organization, an IP… */
+  key: string;
+  /** A penalty: the request is only checked before it runs, and counted once its answer satisfies this (a 401). */
+  countIf?: (ctx: Context) => boolean;
+  /** Counted before it runs, and given back once its answer satisfies this. */
+  refundIf?: (ctx: Context) => boolean;
+}
+
+const counter = ({ limit, key }: Charge, cost: Counter['cost'], points = limit.points): Counter => ({
+  key: `${limit.name}:${key}`,
+  points,
+  windowMs: limit.durationSeconds * 1000,
+  cost,
+});
+
 /**
- * A fixed-window limit per key in Redis (rate-limiter-flexible), answering 429 with Retry-After.
+ * Every limit that applies to a request (`chargesOf`), checked and counted in one Redis round trip;
+ * a refusal is 429 with Retry-After in the format of the limit that refused. Penalties and refunds,
+ * which depend on the answer, cost a second round trip on the paths that need them.
  * When Redis cannot count, the request is refused with 503 rather than let through unlimited.
+ * Each surface (admin API, client-authenticating endpoints, registration) has one of these, on paths
+ * that do not overlap, so a request meets at most one.
  */
-export function limitRequests(redis: Redis, limit: RequestLimit) {
-  const limiter = new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: limit.name,
-    points: limit.points,
-    duration: limit.durationSeconds,
-  });
+export function limitRequests(redis: Redis, chargesOf: (ctx: Context) => Charge[]) {
   return async (ctx: Context, next: Next) => {
-    const key = limit.keyOf(ctx);
-    if (key === undefined) return next();
-    try {
-      await limiter.consume(key);
-    } catch (error) {
-      if (!(error instanceof RateLimiterRes)) throw new UnavailableError('rate limits cannot be checked right now');
-      ctx.set('Retry-After', String(Math.max(1, Math.ceil(error.msBeforeNext / 1000))));
-      limit.refuse(ctx);
+    const charges = chargesOf(ctx);
+    if (!charges.length) return next();
+    const tally = await countLimits(
+      redis,
+      charges.map((c) => counter(c, c.countIf ? 0 : 1)),
+    ).catch(() => {
+      throw new UnavailableError('rate limits cannot be checked right now');
+    });
+    const refusing = charges[tally.refusedBy];
+    if (refusing) {
+      ctx.set('Retry-After', String(Math.max(1, Math.ceil(tally.waitMs / 1000))));
+      refusing.limit.refuse(ctx);
       ctx.status = 429;
       return;
     }
-    return next();
+    await next();
+    const settled = charges.flatMap((c) => {
+      if (c.countIf?.(ctx)) return [counter(c, 1, Infinity)];
+      return c.refundIf?.(ctx) ? [counter(c, -1, Infinity)] : [];
+    });
+    // The answer is already written; a penalty Redis could not count is not worth replacing it with a 503.
+    if (settled.length) await countLimits(redis, settled).catch(() => undefined);
   };
 }
 

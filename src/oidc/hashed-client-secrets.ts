@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
-import { limitRequests, oauthTooMany } from '../http/rate-limits.js';
+import { type Limit, limitRequests, oauthTooMany } from '../http/rate-limits.js';
 import { hashClientSecret } from './client-secret.js';
 
 /** oidc-provider endpoints that authenticate clients. */
@@ -81,15 +81,15 @@ export function presentedClientId(ctx: Context): string | undefined {
 
 /** At most `perMinute` requests per client (or per IP when none is named) at the client-authenticating endpoints. */
 export function tokenEndpointRateLimit(redis: Redis, perMinute: number) {
-  return limitRequests(redis, {
+  const limit: Limit = {
     name: 'client-auth',
     points: perMinute,
     durationSeconds: 60,
-    keyOf: (ctx) => {
-      if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)) return undefined;
-      const clientId = presentedClientId(ctx);
-      return clientId ? `client:${clientId.slice(0, 200)}` : `ip:${ctx.ip}`;
-    },
     refuse: oauthTooMany('too many requests for this client; retry later'),
+  };
+  return limitRequests(redis, (ctx) => {
+    if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)) return [];
+    const clientId = presentedClientId(ctx);
+    return [{ limit, key: clientId ? `client:${clientId.slice(0, 200)}` : `ip:${ctx.ip}` }];
   });
 }

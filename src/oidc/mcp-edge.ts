@@ -1,7 +1,7 @@
 import cors from '@koa/cors';
 import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
-import { limitRequests, oauthTooMany } from '../http/rate-limits.js';
+import { type Limit, limitRequests, oauthTooMany } from '../http/rate-limits.js';
 
 const DISCOVERY = '/.well-known/openid-configuration';
 const RFC8414 = '/.well-known/oauth-authorization-server';
@@ -39,11 +39,11 @@ export function publicEndpointCors() {
 
 /** At most `perHour` dynamic registrations per IP, shared by every instance through Redis. */
 export function registrationRateLimit(redis: Redis, perHour: number) {
-  return limitRequests(redis, {
+  const limit: Limit = {
     name: 'registration-ip',
     points: perHour,
     durationSeconds: 3600,
-    keyOf: (ctx) => (ctx.method === 'POST' && ctx.path === '/reg' ? ctx.ip : undefined),
     refuse: oauthTooMany('too many client registrations from this address'),
-  });
+  };
+  return limitRequests(redis, (ctx) => (ctx.method === 'POST' && ctx.path === '/reg' ? [{ limit, key: ctx.ip }] : []));
 }

@@ -34,7 +34,7 @@ export async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
  * but they hold nothing of anyone's.
  */
 const COUNTERS =
-  /^(admin-api|admin-api-auth-failures|client-auth|registration-ip|login-fail-account|login-fail-ip|login-delay):/;
+  /^(admin-api|admin-api-auth-failures|credit-debits|client-auth|registration-ip|login-fail-account|login-fail-ip|login-delay):/;
 
 /** The Redis keys of this test file's prefix, minus counters. */
 export async function redisKeys(redis: Redis): Promise<string[]> {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
+import { type Counter, countLimits } from '../../http/limit-counters.js';
 
 /**
  * Brute-force protection of the sign-in forms, in Redis so every instance shares it. From the
@@ -13,56 +13,33 @@ export interface LoginLimiter {
   succeed(ip: string, email: string): Promise<void>;
 }
 
-/** `consume` rejects with a RateLimiterRes once over the limit (expected), or with an Error (a real failure). */
-function overLimitIsFine(reason: unknown): void {
-  if (reason instanceof Error) throw reason;
-}
+const ACCOUNT_WINDOW_MS = 15 * 60 * 1000;
+const IP_WINDOW_MS = 60 * 60 * 1000;
 
 export function createLoginLimiter(redis: Redis, { perAccount = 5, perIp = 100 } = {}): LoginLimiter {
-  const byAccount = new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: 'login-fail-account',
-    points: perAccount,
-    duration: 15 * 60,
-    blockDuration: 15 * 60,
-  });
-  const byIp = new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: 'login-fail-ip',
-    points: perIp,
-    duration: 3600,
-    blockDuration: 3600,
-  });
-  const accountKey = (ip: string, email: string) => `${ip}|${email.toLowerCase()}`;
-  const delayKey = (ip: string, email: string) => `login-delay:${accountKey(ip, email)}`;
-  const waitOf = (res: RateLimiterRes | null, points: number) =>
-    res && res.consumedPoints >= points ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0;
+  const accountKey = (ip: string, email: string) => `login-fail-account:${ip}|${email.toLowerCase()}`;
+  const ipKey = (ip: string) => `login-fail-ip:${ip}`;
+  const delayKey = (ip: string, email: string) => `login-delay:${ip}|${email.toLowerCase()}`;
+  // Each failure counts against the pair and the IP; a delay is a key that holds one count while it lasts.
+  const failures = (ip: string, email: string, cost: Counter['cost']): Counter[] => [
+    { key: accountKey(ip, email), points: cost ? Infinity : perAccount, windowMs: ACCOUNT_WINDOW_MS, cost },
+    { key: ipKey(ip), points: cost ? Infinity : perIp, windowMs: IP_WINDOW_MS, cost },
+  ];
 
   return {
     async check(ip, email) {
-      const [account, address, delayMs] = await Promise.all([
-        byAccount.get(accountKey(ip, email)),
-        byIp.get(ip),
-        redis.pttl(delayKey(ip, email)),
-      ]);
-      const delay = delayMs > 0 ? Math.ceil(delayMs / 1000) : 0;
-      return Math.max(waitOf(account, perAccount), waitOf(address, perIp), delay);
+      const delay = { key: delayKey(ip, email), points: 1, windowMs: 1000, cost: 0 } as const;
+      const { refusedBy, waitMs } = await countLimits(redis, [...failures(ip, email, 0), delay]);
+      return refusedBy < 0 ? 0 : Math.max(1, Math.ceil(waitMs / 1000));
     },
     async fail(ip, email) {
-      const [account] = await Promise.all([
-        byAccount.consume(accountKey(ip, email)).catch((reason: unknown) => {
-          overLimitIsFine(reason);
-          return reason as RateLimiterRes;
-        }),
-        byIp.consume(ip).catch(overLimitIsFine),
-      ]);
-      const failures = account.consumedPoints;
-      if (failures >= 3 && failures < perAccount) {
-        await redis.set(delayKey(ip, email), '1', 'PX', 1000 * 2 ** (failures - 3));
+      const [account = 0] = (await countLimits(redis, failures(ip, email, 1))).counts;
+      if (account >= 3 && account < perAccount) {
+        await redis.set(delayKey(ip, email), '1', 'PX', 1000 * 2 ** (account - 3));
       }
     },
     async succeed(ip, email) {
-      await Promise.all([byAccount.delete(accountKey(ip, email)), redis.del(delayKey(ip, email))]);
+      await redis.del(accountKey(ip, email), delayKey(ip, email));
     },
   };
 }
