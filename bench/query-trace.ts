@@ -1,11 +1,12 @@
 // `npm run bench` (first part): which MongoDB and Redis commands one request of each hot path (and of a
 // few admin paths) sends, and whether each MongoDB lookup is by `_id` — the only lookup FerretDB
 // serves from an index; any other filter reads the whole collection. Orgauth runs in this process,
-// with the driver's command monitoring and Redis MONITOR (keys of this run's prefix only). Writes
-// bench/results/queries.{json,md}.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// with the driver's command monitoring and Redis MONITOR (keys of this run's prefix only). Redis is
+// counted in round trips: a script call or a MULTI…EXEC is one, with the commands it ran listed under
+// it. Writes bench/results/queries.{json,md}.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { CommandStartedEvent } from 'mongodb';
 import '../src/oidc/notices.js';
 import { loadConfig } from '../src/config.js';
@@ -16,6 +17,7 @@ import { openStores } from '../src/stores/index.js';
 import { servingIndex } from '../src/stores/index-plan.js';
 import { repoRoot } from '../src/stores/local/index.js';
 import { shapesOfCommand, shapeText } from '../src/stores/query-shape.js';
+import { type Executed, monitorRedis } from '../test/support/redis-monitor.js';
 import {
   authorizationQuery,
   basicOf,
@@ -32,7 +34,9 @@ import { CODE_VERIFIER } from './mint.js';
 import { benchServices } from './services.js';
 
 const services = await benchServices('trace');
-const config = loadConfig({ ...services.env, MONGODB_URI: `${services.env.MONGODB_URI}?monitorCommands=true` });
+// The MongoDB driver reports commands only when the query-shape log is on (src/stores/mongo.ts).
+const shapeLog = mkdtempSync(join(tmpdir(), 'orgauth-trace-shapes-'));
+const config = loadConfig({ ...services.env, QUERY_SHAPE_LOG: shapeLog });
 const logger = createLogger(config);
 const stores = await openStores(config, logger);
 const server = await startServer(config, stores, logger);
@@ -40,9 +44,14 @@ const { provider } = server.oidc;
 const base = server.url;
 const fixture = await orgauthFixture(provider, stores.db);
 
+/** One Redis round trip: a command, or a script call or MULTI…EXEC with the commands it ran. */
+interface RoundTrip {
+  command: string;
+  inner: string[];
+}
 interface Traced {
   mongo: Array<{ command: string; byId: boolean }>;
-  redis: string[];
+  redis: RoundTrip[];
 }
 let recording: Traced | undefined;
 
@@ -67,15 +76,37 @@ stores.db.connection.getClient().on('commandStarted', (event: CommandStartedEven
 });
 
 const prefix = config.redisKeyPrefix;
-const monitor = await new Redis(config.redisUrl).monitor();
-monitor.on('monitor', (_time: string, args: string[]) => {
-  if (!recording) return;
+/** A command on this run's keys, ids elided; undefined for one on no key of this run. */
+const shown = (args: string[]) => {
   const key = args.slice(1).find((a) => a.startsWith(prefix));
-  if (!key) return;
-  recording.redis.push(
-    `${args[0]?.toLowerCase()} ${key.slice(prefix.length).replace(/[A-Za-z0-9_-]{16,}/g, '…')}`.replace(/"/g, ''),
-  );
-});
+  if (!key) return undefined;
+  const name = key.slice(prefix.length).replace(/(?<=:)[A-Za-z0-9_-]{16,}/g, '…');
+  return `${args[0]?.toLowerCase()} ${name}`.replace(/"/g, '');
+};
+// Redis runs a script's commands (source 'lua') right after the call, and a transaction's at EXEC;
+// MONITOR lists them in that order, so each is filed under the round trip that sent it.
+const transactions = new Map<string, { trip: RoundTrip; ours: boolean }>();
+let lastTrip: { trip: RoundTrip; ours: boolean } | undefined;
+function file({ args, source }: Executed) {
+  if (!recording) return;
+  const command = args[0]?.toLowerCase() ?? '';
+  const text = shown(args);
+  const open = transactions.get(source);
+  if (source === 'lua' || open) {
+    const into = source === 'lua' ? lastTrip : open;
+    if (into && text) {
+      into.trip.inner.push(text);
+      if (!into.ours) recording.redis.push(into.trip);
+      into.ours = true;
+    }
+    if (command === 'exec' || command === 'discard') transactions.delete(source);
+    return;
+  }
+  lastTrip = { trip: { command: text ?? command, inner: [] }, ours: text !== undefined };
+  if (command === 'multi') transactions.set(source, lastTrip);
+  else if (lastTrip.ours) recording.redis.push(lastTrip.trip);
+}
+const monitor = await monitorRedis(config.redisUrl, file);
 
 interface Step {
   name: string;
@@ -198,13 +229,31 @@ const grouped = (items: string[]) => {
   for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
   return [...counts].map(([item, n]) => (n > 1 ? `${item} (×${n})` : item));
 };
+/** Round trips as listed: the same trip twice shows as ×2, the commands a script or transaction ran under it. */
+const tripLines = (trips: RoundTrip[]) => {
+  const counts = new Map<string, { trip: RoundTrip; n: number }>();
+  for (const trip of trips) {
+    const id = JSON.stringify(trip);
+    counts.set(id, { trip, n: (counts.get(id)?.n ?? 0) + 1 });
+  }
+  return [...counts.values()].flatMap(({ trip, n }) => [
+    `- redis: ${trip.command}${n > 1 ? ` (×${n})` : ''}`,
+    ...grouped(trip.inner).map((c) => `  - ${c}`),
+  ]);
+};
+const innerCount = (t: Traced) => t.redis.reduce((sum, trip) => sum + trip.inner.length, 0);
 const lines = [
   `# Commands per request (${new Date().toISOString()})`,
   '',
   'One request of each path after one warm-up, Orgauth in process. MongoDB: **SCAN** marks a read that no',
   'declared index serves (src/stores/catalog.ts); every other read is answered through an index, by MongoDB',
   'and by the embedded FerretDB alike.',
-  'Redis: commands on keys of this run (MULTI/EXEC bodies included; key ids elided).',
+  'Redis: round trips on keys of this run (key ids elided). A script call (EVALSHA) or a MULTI…EXEC is one',
+  'round trip; the commands it ran inside Redis are listed under it and not counted as round trips.',
+  '',
+  '| path | status | MongoDB commands | Redis round trips (commands inside) |',
+  '|---|---|---|---|',
+  ...traces.map((t) => `| ${t.name} | ${t.status} | ${t.mongo.length} | ${t.redis.length} (${innerCount(t)}) |`),
   '',
 ];
 for (const t of traces) {
@@ -212,10 +261,10 @@ for (const t of traces) {
   lines.push(
     `## ${t.name} → ${t.status}`,
     '',
-    `MongoDB: ${t.mongo.length} commands${scans ? `, **${scans} not served by an index**` : ', all served by an index'}; Redis: ${t.redis.length}`,
+    `MongoDB: ${t.mongo.length} commands${scans ? `, **${scans} not served by an index**` : ', all served by an index'}; Redis: ${t.redis.length} round trips`,
     '',
     ...grouped(t.mongo.map((m) => `${m.byId ? '' : '**SCAN** '}${m.command}`)).map((c) => `- ${c}`),
-    ...grouped(t.redis).map((c) => `- redis: ${c}`),
+    ...tripLines(t.redis),
     '',
   );
 }
@@ -226,11 +275,12 @@ writeFileSync(join(outDir, 'queries.md'), `${lines.join('\n')}\n`);
 for (const t of traces) {
   const scans = t.mongo.filter((m) => !m.byId).length;
   process.stdout.write(
-    `${t.name} → ${t.status}: ${t.mongo.length} MongoDB (${scans} not served by an index), ${t.redis.length} Redis\n`,
+    `${t.name} → ${t.status}: ${t.mongo.length} MongoDB (${scans} not served by an index), ${t.redis.length} Redis round trips\n`,
   );
 }
 
-monitor.disconnect();
+monitor.close();
 await server.close();
 await services.stop();
+rmSync(shapeLog, { recursive: true, force: true });
 process.exit(0);
