@@ -36,6 +36,7 @@ const EnvSchema = z
     API_AUTH_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     DEFAULT_RESOURCE: z.url({ protocol: /^https?$/ }).optional(),
     QUERY_SHAPE_LOG: z.string().optional(),
+    READ_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.ISSUER?.startsWith('http://')) {
@@ -76,6 +77,8 @@ export interface Config {
   defaultResource: string | undefined;
   /** A folder where the shape of every MongoDB read is recorded (to check that indexes serve them). */
   queryShapeLog: string | undefined;
+  /** How long a cached read may live when a change notice is lost (seconds; 0 turns read caches off). */
+  readCacheTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -126,5 +129,6 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
     apiAuthFailuresPerIp: e.API_AUTH_FAILURES_PER_IP,
     defaultResource: e.DEFAULT_RESOURCE,
     queryShapeLog: e.QUERY_SHAPE_LOG,
+    readCacheTtlSeconds: e.READ_CACHE_TTL_SECONDS,
   };
 }

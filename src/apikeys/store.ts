@@ -2,6 +2,7 @@ import { BATCH_DELETE, declareCollection, openCollection } from '../stores/colle
 import type { Db } from '../stores/db.js';
 import { deleteInBatches } from '../stores/delete-in-batches.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import { cachedRead, forgetCached, forgetCachedPrefix } from '../stores/read-cache.js';
 import type { ApiKeyDoc, PlatformKeyDoc } from './model.js';
 
 export const apiKeysCollection = declareCollection({
@@ -33,9 +34,11 @@ export const platformKeysCollection = declareCollection({
 
 const apiKeys = (db: Db) => openCollection<ApiKeyDoc>(db, apiKeysCollection);
 const platformKeys = (db: Db) => openCollection<PlatformKeyDoc>(db, platformKeysCollection);
+const CACHE = apiKeysCollection.name;
 
 export async function insertApiKey(db: Db, doc: ApiKeyDoc): Promise<void> {
   await apiKeys(db).insertOne(doc);
+  forgetCached(db, CACHE, doc._id);
 }
 
 /** A key of the organization; another organization's is not found. */
@@ -45,7 +48,7 @@ export function findApiKey(db: Db, orgId: string, keyId: string): Promise<ApiKey
 
 /** A presented key names only its id: verification finds it here, then checks its organization. */
 export function findApiKeyAcrossOrganizations(db: Db, keyId: string): Promise<ApiKeyDoc | null> {
-  return apiKeys(db).findOne({ _id: keyId });
+  return cachedRead(db, CACHE, keyId, () => apiKeys(db).findOne({ _id: keyId }));
 }
 
 /** The team a key of the organization spends for, if any. */
@@ -66,11 +69,15 @@ export function listApiKeysOfOrganization(
 
 export async function touchApiKeyLastUsed(db: Db, orgId: string, keyId: string, at: Date): Promise<void> {
   await apiKeys(db).updateOne({ _id: keyId, orgId }, { $set: { lastUsedAt: at } });
+  // Once a minute per key at most: the next check reads the new time instead of touching again.
+  forgetCached(db, CACHE, keyId);
 }
 
 /** Whether the organization's key was there to delete. */
 export async function deleteApiKey(db: Db, orgId: string, keyId: string): Promise<boolean> {
-  return (await apiKeys(db).deleteOne({ _id: keyId, orgId })).deletedCount > 0;
+  const deleted = (await apiKeys(db).deleteOne({ _id: keyId, orgId })).deletedCount > 0;
+  forgetCached(db, CACHE, keyId);
+  return deleted;
 }
 
 /** Deletes a member's keys in the organization; the ids of the keys deleted. */
@@ -79,12 +86,18 @@ export async function deleteApiKeysOfMember(db: Db, orgId: string, userId: strin
     .find({ orgId, userId }, { projection: { _id: 1 } })
     .toArray();
   await apiKeys(db).deleteMany({ orgId, userId });
+  for (const key of keys) forgetCached(db, CACHE, key._id);
   return keys.map((key) => key._id);
 }
 
 /** Every key of an organization (it is being deleted). */
-export function deleteApiKeysOfOrganization(db: Db, orgId: string): Promise<number> {
-  return deleteInBatches(apiKeys(db), { orgId });
+export async function deleteApiKeysOfOrganization(db: Db, orgId: string): Promise<number> {
+  try {
+    return await deleteInBatches(apiKeys(db), { orgId });
+  } finally {
+    // Cached by key id, which does not name the organization: forget them all (organizations are rarely deleted).
+    forgetCachedPrefix(db, CACHE, '');
+  }
 }
 
 export async function insertPlatformKey(db: Db, doc: PlatformKeyDoc): Promise<void> {

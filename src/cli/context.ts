@@ -31,7 +31,7 @@ export async function withStores<T>(action: (stores: Stores, config: Config) => 
   let stores: Stores | undefined;
   try {
     const config = loadConfig(local.env);
-    stores = await openStores(config, createLogger({ logLevel: 'silent' }));
+    stores = await openStores(config, createLogger({ logLevel: 'silent' }), undefined, { readCaches: false });
     return await action(stores, config);
   } finally {
     await stores?.close();

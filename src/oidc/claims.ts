@@ -24,6 +24,27 @@ export const CLAIMS = {
 };
 
 /**
+ * One request asks for a grant's claims several times (extraTokenClaims, findAccount): they are
+ * read once per request, whether or not the read caches are on.
+ */
+const perRequest = new WeakMap<object, Map<string, Promise<OrgClaims>>>();
+
+function orgClaimsOnce(db: Db, ctx: object | undefined, grantId: string): Promise<OrgClaims> {
+  if (!ctx) return orgClaimsForGrant(db, grantId);
+  let seen = perRequest.get(ctx);
+  if (!seen) {
+    seen = new Map();
+    perRequest.set(ctx, seen);
+  }
+  let claims = seen.get(grantId);
+  if (!claims) {
+    claims = orgClaimsForGrant(db, grantId);
+    seen.set(grantId, claims);
+  }
+  return claims;
+}
+
+/**
  * The organization of a grant and the person's current role in it. A person who left the
  * organization gets no claims: the token request fails instead (invalid_grant).
  */
@@ -53,7 +74,7 @@ export async function extraTokenClaims(
 ): Promise<Partial<OrgClaims> | undefined> {
   const clientOrg = ctx.oidc.client?.metadata().org_id;
   const claims = token.grantId
-    ? await orgClaimsForGrant(db, token.grantId)
+    ? await orgClaimsOnce(db, ctx, token.grantId)
     : typeof clientOrg === 'string'
       ? { org_id: clientOrg }
       : undefined;
@@ -76,10 +97,10 @@ async function assertResourceInOrg(
 }
 
 /** `findAccount`: the person behind `sub`, with the organization of the token or code being used. */
-export async function findAccount(db: Db, sub: string, token?: TokenLike) {
+export async function findAccount(db: Db, ctx: object | undefined, sub: string, token?: TokenLike) {
   const user = await findUserById(db, sub);
   if (!user) return undefined;
-  const org = token?.grantId ? await orgClaimsForGrant(db, token.grantId) : undefined;
+  const org = token?.grantId ? await orgClaimsOnce(db, ctx, token.grantId) : undefined;
   return {
     accountId: user._id,
     claims: async () => ({

@@ -2,6 +2,7 @@ import { declareCollection, openCollection } from '../stores/collections.js';
 import type { Db } from '../stores/db.js';
 import { isDuplicateKeyError } from '../stores/db.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import { cachedRead, forgetCached } from '../stores/read-cache.js';
 import { decodeStoredRecord, type StoredRecord } from './adapters/stored-record.js';
 import type { AdapterPayload } from './adapters/types.js';
 
@@ -61,9 +62,13 @@ const grantTriples = (db: Db) => openCollection<{ _id: string; grantId: string }
 
 export const tripleKey = (userId: string, clientId: string, orgId: string) => JSON.stringify([userId, clientId, orgId]);
 
-/** The organization a grant was authorized in: what a token request (which names only the grant) needs. */
+/**
+ * The organization a grant was authorized in: what a token request (which names only the grant)
+ * needs. Read from memory on the hot paths; `lastUsedAt` of this copy may be behind (connected-app
+ * lists read it from the store).
+ */
 export async function findGrantOrg(db: Db, grantId: string): Promise<GrantOrg | null> {
-  return grantOrgs(db).findOne({ _id: grantId });
+  return cachedRead(db, grantOrgsCollection.name, grantId, () => grantOrgs(db).findOne({ _id: grantId }));
 }
 
 /** A grant of the organization, never another organization's. */
@@ -113,6 +118,7 @@ export function grantsOfOrganization(db: Db, orgId: string, limit: number): Prom
 export async function linkGrantToOrg(db: Db, link: Omit<GrantOrg, 'createdAt'>): Promise<void> {
   try {
     await grantOrgs(db).insertOne({ ...link, createdAt: new Date() });
+    forgetCached(db, grantOrgsCollection.name, link._id);
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
     const existing = await findGrantOrg(db, link._id);
@@ -125,14 +131,22 @@ export async function linkGrantToOrg(db: Db, link: Omit<GrantOrg, 'createdAt'>):
   );
 }
 
-export async function touchGrant(db: Db, grantId: string, at = new Date()): Promise<void> {
-  await grantOrgs(db).updateOne({ _id: grantId }, { $set: { lastUsedAt: at } });
+/** When tokens were last issued from these grants, in one write. */
+export async function touchGrants(db: Db, lastUsed: Map<string, Date>): Promise<void> {
+  if (!lastUsed.size) return;
+  await grantOrgs(db).bulkWrite(
+    [...lastUsed].map(([grantId, at]) => ({
+      updateOne: { filter: { _id: grantId }, update: { $set: { lastUsedAt: at } } },
+    })),
+    { ordered: false },
+  );
 }
 
 /** Forgets a grant's organization (after its tokens were revoked). */
 export async function unlinkGrant(db: Db, link: GrantOrg): Promise<void> {
   await grantTriples(db).deleteOne({ _id: tripleKey(link.userId, link.clientId, link.orgId), grantId: link._id });
   await grantOrgs(db).deleteOne({ _id: link._id, orgId: link.orgId });
+  forgetCached(db, grantOrgsCollection.name, link._id);
 }
 
 /** oidc-provider's grants of several ids in one read (a page of connected apps). */

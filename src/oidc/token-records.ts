@@ -1,6 +1,7 @@
 import type { Db } from '../stores/db.js';
 import { groupCommit } from '../stores/group-commit.js';
-import { findGrantOrg, touchGrant } from './grants-store.js';
+import { writeBehind } from '../stores/write-behind.js';
+import { findGrantOrg, touchGrants } from './grants-store.js';
 import { addTokenIssuanceCounts, type IssuedTokenRecord, insertIssuedTokens } from './tokens-store.js';
 
 interface TokenModel {
@@ -13,17 +14,24 @@ interface TokenModel {
   expiration?: number;
 }
 
-/** One group-committed writer per database: token records and issuance counts of concurrent requests share writes. */
+/**
+ * Per database: token records are group-committed (each request waits for its record: a token a
+ * client holds is always on record); issuance counts and grants' "last used" times are aggregated
+ * in memory and written every second (a crash loses at most the last second of them).
+ */
 const writers = new WeakMap<Db, ReturnType<typeof tokenWriters>>();
 
 function tokenWriters(db: Db) {
   return {
     records: groupCommit<IssuedTokenRecord>((records) => insertIssuedTokens(db, records)),
-    counts: groupCommit<string>(async (keys) => {
-      const increments = new Map<string, number>();
-      for (const key of keys) increments.set(key, (increments.get(key) ?? 0) + 1);
-      await addTokenIssuanceCounts(db, increments);
-    }),
+    counts: writeBehind<number>(
+      db,
+      (a, b) => a + b,
+      (counts) => addTokenIssuanceCounts(db, counts),
+    ),
+    touches: writeBehind<number>(db, Math.max, (lastUsed) =>
+      touchGrants(db, new Map([...lastUsed].map(([grantId, at]) => [grantId, new Date(at)]))),
+    ),
   };
 }
 
@@ -36,24 +44,22 @@ export async function recordIssuedToken(db: Db, token: TokenModel, claims?: { or
     writers.set(db, writer);
   }
   const orgId = claims?.org_id ?? null;
-  await Promise.all([
-    writer.records({
-      _id: token.jti,
-      kind: token.kind ?? 'AccessToken',
-      format: token.format ?? 'opaque',
-      orgId,
-      grantId: token.grantId ?? null,
-      clientId: token.clientId ?? null,
-      sub: token.accountId ?? null,
-      expiresAt: new Date(now + (token.expiration ?? 3600) * 1000),
-      createdAt: new Date(now),
-    }),
-    token.grantId ? touchGrant(db, token.grantId) : undefined,
-    // Tokens issued per (organization, client, UTC day): the audit counts them instead of listing each.
-    orgId && token.clientId
-      ? writer.counts(JSON.stringify([orgId, token.clientId, new Date(now).toISOString().slice(0, 10)]))
-      : undefined,
-  ]);
+  if (token.grantId) writer.touches.add(token.grantId, now);
+  // Tokens issued per (organization, client, UTC day): the audit counts them instead of listing each.
+  if (orgId && token.clientId) {
+    writer.counts.add(JSON.stringify([orgId, token.clientId, new Date(now).toISOString().slice(0, 10)]), 1);
+  }
+  await writer.records({
+    _id: token.jti,
+    kind: token.kind ?? 'AccessToken',
+    format: token.format ?? 'opaque',
+    orgId,
+    grantId: token.grantId ?? null,
+    clientId: token.clientId ?? null,
+    sub: token.accountId ?? null,
+    expiresAt: new Date(now + (token.expiration ?? 3600) * 1000),
+    createdAt: new Date(now),
+  });
 }
 
 /** Fields the MongoDB adapter stores beside a payload so records can be found per organization. */

@@ -2,6 +2,7 @@ import { BATCH_DELETE, declareCollection, openCollection } from '../stores/colle
 import { type Db, isDuplicateKeyError } from '../stores/db.js';
 import { deleteInBatches } from '../stores/delete-in-batches.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import { cachedRead, forgetCached, forgetCachedPrefix } from '../stores/read-cache.js';
 import { type MembershipDoc, membershipId, type Role } from './model.js';
 
 export type Membership = MembershipDoc & { _id: string };
@@ -21,11 +22,13 @@ export const membershipsCollection = declareCollection({
 });
 
 const memberships = (db: Db) => openCollection<Membership>(db, membershipsCollection);
+const CACHE = membershipsCollection.name;
 
 /** False when the person is already a member. */
 export async function insertMembership(db: Db, membership: Membership): Promise<boolean> {
   try {
     await db.memberships.create(membership);
+    forgetCached(db, CACHE, membership._id);
     return true;
   } catch (error) {
     if (isDuplicateKeyError(error)) return false;
@@ -33,8 +36,10 @@ export async function insertMembership(db: Db, membership: Membership): Promise<
   }
 }
 
+/** A person's membership (role) in an organization; read from memory on the hot paths (read-cache.ts). */
 export async function findMembership(db: Db, orgId: string, userId: string): Promise<Membership | null> {
-  return db.memberships.findOne({ _id: membershipId(orgId, userId), orgId }).lean<Membership>();
+  const _id = membershipId(orgId, userId);
+  return cachedRead(db, CACHE, _id, () => memberships(db).findOne({ _id, orgId }));
 }
 
 export function pageMembershipsOfOrganization(db: Db, orgId: string, page: PageQuery): Promise<Page<Membership>> {
@@ -55,12 +60,16 @@ export async function countMembersUpTo(db: Db, orgId: string, cap: number): Prom
 }
 
 export async function setMemberRole(db: Db, orgId: string, userId: string, role: Role): Promise<void> {
-  await db.memberships.updateOne({ _id: membershipId(orgId, userId), orgId }, { $set: { role } });
+  const _id = membershipId(orgId, userId);
+  await db.memberships.updateOne({ _id, orgId }, { $set: { role } });
+  forgetCached(db, CACHE, _id);
 }
 
 /** True when there was a membership to remove. */
 export async function deleteMembership(db: Db, orgId: string, userId: string): Promise<boolean> {
-  const result = await db.memberships.deleteOne({ _id: membershipId(orgId, userId), orgId });
+  const _id = membershipId(orgId, userId);
+  const result = await db.memberships.deleteOne({ _id, orgId });
+  forgetCached(db, CACHE, _id);
   return result.deletedCount > 0;
 }
 
@@ -85,6 +94,10 @@ export async function* memberUserIdsOfOrganization(db: Db, orgId: string, batchS
 }
 
 /** Removes every membership of the organization (deletion); returns how many there were. */
-export function deleteMembershipsOfOrganization(db: Db, orgId: string): Promise<number> {
-  return deleteInBatches(memberships(db), { orgId });
+export async function deleteMembershipsOfOrganization(db: Db, orgId: string): Promise<number> {
+  try {
+    return await deleteInBatches(memberships(db), { orgId });
+  } finally {
+    forgetCachedPrefix(db, CACHE, membershipId(orgId, ''));
+  }
 }

@@ -1,6 +1,7 @@
-import { declareCollection } from '../stores/collections.js';
+import { declareCollection, openCollection } from '../stores/collections.js';
 import type { Db } from '../stores/db.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import { cachedRead, forgetCached } from '../stores/read-cache.js';
 import type { OrganizationDoc } from './model.js';
 
 export type Organization = OrganizationDoc & { _id: string };
@@ -22,6 +23,9 @@ export const organizationsCollection = declareCollection({
   hot: ['{_id}'],
 });
 
+const organizations = (db: Db) => openCollection<Organization>(db, organizationsCollection);
+const CACHE = organizationsCollection.name;
+
 /** What may change on an organization after it is created. */
 export type OrganizationChanges = Partial<
   Pick<Organization, 'name' | 'description' | 'clientPolicy' | 'resourcePolicy'>
@@ -29,15 +33,20 @@ export type OrganizationChanges = Partial<
 
 export async function insertOrganization(db: Db, org: Organization): Promise<void> {
   await db.organizations.create(org);
+  forgetCached(db, CACHE, org._id);
 }
 
-/** The organization's record, also while it is being deleted (callers decide what that means). */
+/**
+ * The organization's record, also while it is being deleted (callers decide what that means); read
+ * from memory on the hot paths (read-cache.ts).
+ */
 export async function findOrganization(db: Db, orgId: string): Promise<Organization | null> {
-  return db.organizations.findOne({ _id: orgId }).lean<Organization>();
+  return cachedRead(db, CACHE, orgId, () => organizations(db).findOne({ _id: orgId }));
 }
 
 export async function updateOrganizationRecord(db: Db, orgId: string, changes: OrganizationChanges, at: Date) {
   await db.organizations.updateOne({ _id: orgId }, { $set: { ...changes, updatedAt: at } });
+  forgetCached(db, CACHE, orgId);
 }
 
 /** A person's organizations, given the ids their memberships name; organizations being deleted are left out. */
@@ -54,10 +63,12 @@ export function pageOrganizationsOfPlatform(db: Db, page: PageQuery): Promise<Pa
 /** From now on the organization exists for nobody; deletion.ts removes what belongs to it. */
 export async function markOrganizationDeleting(db: Db, orgId: string, at = new Date()): Promise<void> {
   await db.organizations.updateOne({ _id: orgId }, { $set: { deletingAt: at } });
+  forgetCached(db, CACHE, orgId);
 }
 
 export async function markOrganizationDeletionDone(db: Db, orgId: string): Promise<void> {
   await db.organizations.updateOne({ _id: orgId }, { $set: { deletionDone: true } });
+  forgetCached(db, CACHE, orgId);
 }
 
 /** Ids of organizations whose deletion started before `markedBefore` and never finished (a crash), on the whole platform. */

@@ -2,6 +2,7 @@ import { BATCH_DELETE, declareCollection, openCollection } from '../stores/colle
 import type { Db } from '../stores/db.js';
 import { deleteInBatches } from '../stores/delete-in-batches.js';
 import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
+import { cachedRead, forgetCached, forgetCachedPrefix } from '../stores/read-cache.js';
 import type { ResourceServerDoc } from './model.js';
 
 /** Resource servers by URI; `orgId` is null for platform-wide ones. */
@@ -17,15 +18,17 @@ export const resourceServersCollection = declareCollection({
 });
 
 const resourceServers = (db: Db) => openCollection<ResourceServerDoc>(db, resourceServersCollection);
+const CACHE = resourceServersCollection.name;
 
 /** Inserts a resource server; a URI already registered fails with a duplicate key error. */
 export async function insertResourceServer(db: Db, doc: ResourceServerDoc): Promise<void> {
   await resourceServers(db).insertOne(doc);
+  forgetCached(db, CACHE, doc._id);
 }
 
 /** Token issuance names a resource by URI alone, in whichever organization owns it (or none). */
 export function findResourceServerAcrossOrganizations(db: Db, uri: string): Promise<ResourceServerDoc | null> {
-  return resourceServers(db).findOne({ _id: uri });
+  return cachedRead(db, CACHE, uri, () => resourceServers(db).findOne({ _id: uri }));
 }
 
 /** A resource server of the organization; another organization's (or a platform-wide one) is not found. */
@@ -42,22 +45,37 @@ export function listResourceServersOfOrganization(
 }
 
 /** Changes a resource server of the organization; the changed one, or null when it has none by that URI. */
-export function updateOrgResourceServer(
+export async function updateOrgResourceServer(
   db: Db,
   orgId: string,
   uri: string,
   changes: Partial<Pick<ResourceServerDoc, 'scopes' | 'format' | 'accessTokenTtl'>>,
 ): Promise<ResourceServerDoc | null> {
   if (!Object.keys(changes).length) return findOrgResourceServer(db, orgId, uri);
-  return resourceServers(db).findOneAndUpdate({ _id: uri, orgId }, { $set: changes }, { returnDocument: 'after' });
+  try {
+    return await resourceServers(db).findOneAndUpdate(
+      { _id: uri, orgId },
+      { $set: changes },
+      { returnDocument: 'after' },
+    );
+  } finally {
+    forgetCached(db, CACHE, uri);
+  }
 }
 
 /** Whether the organization had a resource server by that URI to delete. */
 export async function deleteOrgResourceServer(db: Db, orgId: string, uri: string): Promise<boolean> {
-  return (await resourceServers(db).deleteOne({ _id: uri, orgId })).deletedCount > 0;
+  const deleted = (await resourceServers(db).deleteOne({ _id: uri, orgId })).deletedCount > 0;
+  forgetCached(db, CACHE, uri);
+  return deleted;
 }
 
 /** Every resource server of an organization (it is being deleted). */
-export function deleteResourceServersOfOrganization(db: Db, orgId: string): Promise<number> {
-  return deleteInBatches(resourceServers(db), { orgId });
+export async function deleteResourceServersOfOrganization(db: Db, orgId: string): Promise<number> {
+  try {
+    return await deleteInBatches(resourceServers(db), { orgId });
+  } finally {
+    // Cached by URI, which does not name the organization: forget them all (organizations are rarely deleted).
+    forgetCachedPrefix(db, CACHE, '');
+  }
 }

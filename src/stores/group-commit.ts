@@ -1,10 +1,16 @@
+/** A write may fail for some items only: their errors by position (undefined where it succeeded). */
+export type ItemErrors = Array<unknown>;
+
 /**
  * Group commit: writes asked for while a write is in flight are sent together as the next one, and
  * each caller's promise settles when the write holding its item does. Nothing waits on a timer, so a
  * lone request is written at once, and under load one database round trip serves many requests
  * (FerretDB on SQLite pays mostly per command, not per document).
  */
-export function groupCommit<T>(write: (items: T[]) => Promise<void>, maxBatch = 256): (item: T) => Promise<void> {
+export function groupCommit<T>(
+  write: (items: T[]) => Promise<void | ItemErrors>,
+  maxBatch = 256,
+): (item: T) => Promise<void> {
   let pending: Array<{ item: T; resolve: () => void; reject: (error: unknown) => void }> = [];
   let running = false;
 
@@ -14,8 +20,12 @@ export function groupCommit<T>(write: (items: T[]) => Promise<void>, maxBatch = 
       const batch = pending.slice(0, maxBatch);
       pending = pending.slice(batch.length);
       try {
-        await write(batch.map((entry) => entry.item));
-        for (const entry of batch) entry.resolve();
+        const errors = await write(batch.map((entry) => entry.item));
+        batch.forEach((entry, i) => {
+          const error = errors?.[i];
+          if (error === undefined) entry.resolve();
+          else entry.reject(error);
+        });
       } catch (error) {
         for (const entry of batch) entry.reject(error);
       }

@@ -1,5 +1,6 @@
-import { declareCollection } from '../stores/collections.js';
+import { declareCollection, openCollection } from '../stores/collections.js';
 import { type Db, isDuplicateKeyError } from '../stores/db.js';
+import { cachedRead, forgetCached } from '../stores/read-cache.js';
 import type { UserDoc, UserEmailDoc } from './model.js';
 
 export type UserRecord = UserDoc & { _id: string };
@@ -25,10 +26,14 @@ export const userEmailsCollection = declareCollection({
   shardKey: { _id: 1 },
 });
 
+const users = (db: Db) => openCollection<UserRecord>(db, usersCollection);
+const CACHE = usersCollection.name;
+
 /** False when the user already exists (its `_id`); the email's uniqueness is its claim's. */
 export async function insertUser(db: Db, user: UserRecord): Promise<boolean> {
   try {
     await db.users.create(user);
+    forgetCached(db, CACHE, user._id);
     return true;
   } catch (error) {
     if (isDuplicateKeyError(error)) return false;
@@ -36,9 +41,9 @@ export async function insertUser(db: Db, user: UserRecord): Promise<boolean> {
   }
 }
 
-/** The whole record, password hash included: callers present it without. */
+/** The whole record, password hash included: callers present it without. Read from memory on the hot paths. */
 export async function findUserRecord(db: Db, userId: string): Promise<UserRecord | null> {
-  return db.users.findOne({ _id: userId }).lean<UserRecord>();
+  return cachedRead(db, CACHE, userId, () => users(db).findOne({ _id: userId }));
 }
 
 export async function userExists(db: Db, userId: string): Promise<boolean> {
@@ -62,7 +67,13 @@ export async function updateUserRecord(
   userId: string,
   changes: Partial<Pick<UserRecord, 'name' | 'passwordHash' | 'platformAdmin'>>,
 ): Promise<UserRecord | null> {
-  return db.users.findOneAndUpdate({ _id: userId }, { $set: changes }, { returnDocument: 'after' }).lean<UserRecord>();
+  try {
+    return await db.users
+      .findOneAndUpdate({ _id: userId }, { $set: changes }, { returnDocument: 'after' })
+      .lean<UserRecord>();
+  } finally {
+    forgetCached(db, CACHE, userId);
+  }
 }
 
 /** False when the address is already claimed. */

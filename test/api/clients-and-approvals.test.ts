@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flushWritesBehind } from '../../src/stores/write-behind.js';
 import { auditActions, everyPage, orgWithRoles } from '../support/api.js';
 import { captureCallback, launchBrowser } from '../support/browser.js';
 import { TEST_PASSWORD } from '../support/factories.js';
@@ -632,6 +633,8 @@ describe('an organization that allows only approved apps', () => {
   it('shows the approved app among connected apps; withdrawing the approval keeps it, revoking ends its tokens', async () => {
     const { db } = server.stores;
     const o = `/orgs/${strict.org._id}`;
+    // "Last used" times are written behind, at most a second later.
+    await flushWritesBehind(db);
     const own = await strict.as.member<Page<ConnectedApp>>('GET', `${o}/connected-apps`);
     expect(own.body.items).toEqual([
       expect.objectContaining({

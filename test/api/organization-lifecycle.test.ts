@@ -2,6 +2,7 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/apikeys/service.js';
 import { createResourceServer } from '../../src/resources/service.js';
+import { flushWritesBehind } from '../../src/stores/write-behind.js';
 import { apiClient, orgWithRoles, platformClient } from '../support/api.js';
 import { launchBrowser } from '../support/browser.js';
 import { TEST_PASSWORD } from '../support/factories.js';
@@ -94,6 +95,8 @@ describe('connected apps', () => {
       `/orgs/${acme.org._id}/audit?action=grant.revoked`,
     );
     expect(audit.body.items).toHaveLength(2);
+    // Issuance counters are written behind, at most a second later.
+    await flushWritesBehind(server.stores.db);
     const issued = await acme.as.admin<{ items: { clientId: string; count: number }[] }>(
       'GET',
       `/orgs/${acme.org._id}/audit/token-issuance`,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordIssuedToken } from '../../src/oidc/token-records.js';
 import { groupCommit } from '../../src/stores/group-commit.js';
+import { flushWritesBehind, writeBehind } from '../../src/stores/write-behind.js';
 import { openTestStores } from '../support/harness.js';
 
 describe('group commit', () => {
@@ -30,6 +31,48 @@ describe('group commit', () => {
     await expect(write('d')).resolves.toBeUndefined();
   });
 
+  it('fails only the items a write reports as failed', async () => {
+    const write = groupCommit<string>(async (items) =>
+      items.map((item) => (item === 'bad' ? new Error(item) : undefined)),
+    );
+    const results = await Promise.allSettled(['a', 'bad', 'c'].map((item) => write(item)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+
+  it('adds changes up behind the requests, writes them once, and keeps them when a write fails', async () => {
+    const stores = await openTestStores();
+    try {
+      const writes: Array<Map<string, number>> = [];
+      let failNext = true;
+      const behind = writeBehind<number>(
+        stores.db,
+        (a, b) => a + b,
+        async (changes) => {
+          if (failNext) {
+            failNext = false;
+            throw new Error('store away');
+          }
+          writes.push(changes);
+        },
+        60_000,
+      );
+      for (let i = 0; i < 5; i++) behind.add('x', 1);
+      behind.add('y', 2);
+      await flushWritesBehind(stores.db);
+      expect(writes).toEqual([]);
+      behind.add('x', 10);
+      await flushWritesBehind(stores.db);
+      expect(writes).toEqual([
+        new Map([
+          ['x', 15],
+          ['y', 2],
+        ]),
+      ]);
+    } finally {
+      await stores.close();
+    }
+  });
+
   it('records every issued token of concurrent requests in MongoDB', async () => {
     const stores = await openTestStores();
     try {
@@ -41,6 +84,8 @@ describe('group commit', () => {
       await Promise.all(tokens.map((t) => recordIssuedToken(stores.db, t, { org_id: 'org_group' })));
       await recordIssuedToken(stores.db, tokens[0] ?? {}, { org_id: 'org_group' });
       expect(await stores.db.connection.collection('issued_tokens').countDocuments({ orgId: 'org_group' })).toBe(40);
+      // Counters are written behind (at most a second later, or now when flushed at shutdown).
+      await flushWritesBehind(stores.db);
       const counted = await stores.db.connection.collection('token_issuance').findOne({ orgId: 'org_group' });
       expect(counted?.count).toBe(41);
     } finally {

@@ -1,6 +1,9 @@
+import type { Collection } from 'mongodb';
 import { type CollectionDeclaration, openCollection } from '../../stores/collections.js';
 import type { Db } from '../../stores/db.js';
 import { deleteInBatches } from '../../stores/delete-in-batches.js';
+import { groupCommit } from '../../stores/group-commit.js';
+import { cachedRead, forgetCached } from '../../stores/read-cache.js';
 import { hashClientSecret, isHashedClientSecret } from '../client-secret.js';
 import { clientsCollection } from '../clients-store.js';
 import { oidcGrantsCollection } from '../grants-store.js';
@@ -16,17 +19,63 @@ function declarationOf(model: string): CollectionDeclaration {
   return declaration;
 }
 
+/**
+ * Models read on every token request and rarely written: their records are read from memory
+ * (read-cache.ts), and every write through this adapter tells every instance to forget them.
+ */
+const CACHED_MODELS = new Set(['Client', 'Grant']);
+
+/** Tokens are written once each, by many concurrent requests: their writes are grouped (group-commit.ts). */
+const GROUPED_MODELS = new Set(['AccessToken', 'ClientCredentials', 'RefreshToken']);
+
+type Replacement = { id: string; record: Omit<StoredRecord, '_id'> };
+
+/** One write for the records of concurrent requests; if it fails, each is tried alone so only its own request fails. */
+function groupedReplacements(collection: Collection<StoredRecord>) {
+  const replace = ({ id, record }: Replacement) => collection.replaceOne({ _id: id }, record, { upsert: true });
+  return groupCommit<Replacement>(async (items) => {
+    if (items.length === 1) {
+      await replace(items[0] as Replacement);
+      return;
+    }
+    try {
+      await collection.bulkWrite(
+        items.map(({ id, record }) => ({ replaceOne: { filter: { _id: id }, replacement: record, upsert: true } })),
+        { ordered: false },
+      );
+      return;
+    } catch {
+      return Promise.all(
+        items.map((item) =>
+          replace(item).then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+        ),
+      );
+    }
+  });
+}
+
 /** oidc-provider's adapter over MongoDB for one model; every lookup but findByUid is by `_id`. */
 export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClass {
+  const grouped = new Map<string, (item: Replacement) => Promise<void>>();
   return class MongoAdapter implements Adapter {
     readonly collection;
     /** Fields that lead one of the collection's declared indexes. */
     readonly indexed: Set<string | undefined>;
+    readonly cached: boolean;
 
     constructor(readonly name: string) {
       const declaration = declarationOf(name);
       this.collection = openCollection<StoredRecord>(db, declaration);
       this.indexed = new Set(declaration.indexes.map((index) => Object.keys(index.key)[0]));
+      this.cached = CACHED_MODELS.has(name);
+    }
+
+    /** After a write of a cached model: every instance forgets the record. */
+    forget(id: string): void {
+      if (this.cached) forgetCached(db, this.collection.collectionName, id);
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -39,22 +88,31 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
         stored = { ...payload, client_secret: hashClientSecret(payload.client_secret) };
       }
       const extra = hooks.enrich ? await hooks.enrich(this.name, stored) : {};
-      await this.collection.replaceOne(
-        { _id: id },
-        {
-          ...extra,
-          payload: JSON.stringify(stored),
-          ...(stored.grantId ? { grantId: stored.grantId } : {}),
-          ...(stored.uid ? { uid: stored.uid } : {}),
-          ...(stored.userCode ? { userCode: stored.userCode } : {}),
-          ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
-        },
-        { upsert: true },
-      );
+      const record = {
+        ...extra,
+        payload: JSON.stringify(stored),
+        ...(stored.grantId ? { grantId: stored.grantId } : {}),
+        ...(stored.uid ? { uid: stored.uid } : {}),
+        ...(stored.userCode ? { userCode: stored.userCode } : {}),
+        ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
+      };
+      if (GROUPED_MODELS.has(this.name)) {
+        let write = grouped.get(this.name);
+        if (!write) {
+          write = groupedReplacements(this.collection);
+          grouped.set(this.name, write);
+        }
+        await write({ id, record });
+      } else {
+        await this.collection.replaceOne({ _id: id }, record, { upsert: true });
+      }
+      this.forget(id);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      return decode(await this.collection.findOne({ _id: id }));
+      const load = () => this.collection.findOne({ _id: id });
+      // The stored record is shared; decoding gives each caller its own payload (oidc-provider changes it).
+      return decode(await (this.cached ? cachedRead(db, this.collection.collectionName, id, load) : load()));
     }
 
     // oidc-provider asks every model by uid, user code or grant; only models declared with an index on
@@ -69,10 +127,12 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
 
     async consume(id: string): Promise<void> {
       await this.collection.updateOne({ _id: id }, { $set: { consumed: Math.floor(Date.now() / 1000) } });
+      this.forget(id);
     }
 
     async destroy(id: string): Promise<void> {
       await this.collection.deleteOne({ _id: id });
+      this.forget(id);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
