@@ -6,9 +6,10 @@ import { getOrganization } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
 import type { Page, PageQuery } from '../stores/pagination.js';
 import { parseInput } from '../validation.js';
+import { findChargedKey, rememberChargedKey } from './charged-keys.js';
 import { appendEntry, forgetHead, readHead } from './ledger.js';
 import type { CreditEntryDoc } from './model.js';
-import { findChargedKey, findEntry, pageEntries, rememberChargedKey, setAccountOverdraftLimit } from './store.js';
+import { findEntry, pageEntries, setAccountOverdraftLimit } from './store.js';
 import { usageOfPeriod } from './usage.js';
 
 /** Integer units; no fractions, and nothing near the limits of exact doubles. */
@@ -146,7 +147,7 @@ export async function setOverdraftLimit(db: Db, orgId: string, limit: number) {
   const valid = parseInput(z.number().int().min(0).max(1_000_000_000_000), limit);
   await getOrganization(db, orgId);
   await setAccountOverdraftLimit(db, orgId, valid);
-  forgetHead(orgId);
+  forgetHead(db, orgId);
   return getCredits(db, orgId);
 }
 

@@ -15,6 +15,7 @@ export const creditEntriesCollection = declareCollection({
     '{orgId, _id: range}',
     '{orgId, _id: range} sort {_id: 1}',
     '{orgId, idempotencyKey}',
+    '{orgId, idempotencyKey: in}',
     // deleteInBatches: finds by organization, then deletes the ids found.
     '{orgId}',
   ],
@@ -44,6 +45,8 @@ export const creditIdempotencyCollection = declareCollection({
   name: 'credit_idempotency',
   indexes: [],
   queries: ['{_id, orgId}', '{orgId, _id: range}', '{orgId, _id: in}'],
+  // BATCH_DELETE is also the grouped read of several organizations' keys (findChargedKeys): each
+  // `_id` names its organization.
   unscopedQueries: [BATCH_DELETE],
   shardKey: { _id: 1 },
   hot: ['{_id, orgId}'],
@@ -81,7 +84,7 @@ export interface UsageRollupDoc {
   detail: string;
 }
 
-interface IdempotencyDoc {
+export interface IdempotencyDoc {
   _id: string;
   orgId: string;
   entryId: string;
@@ -100,15 +103,32 @@ const seqRange = (orgId: string, afterSeq: number, throughSeq?: number) => ({
   $gt: entryId(orgId, afterSeq),
   ...(throughSeq === undefined ? {} : { $lte: entryId(orgId, throughSeq) }),
 });
+/** FerretDB's SQLite backend takes one SQL variable per listed value; keep each `$in` far below its limit. */
+const IN_BATCH = 500;
 const ignoreDuplicate = (error: unknown) => {
   if (!isDuplicateKeyError(error)) throw error;
 };
 
 // --- The ledger ---
 
-/** Inserts an entry; a duplicate `_id` (the sequence number) or idempotency key throws a duplicate-key error. */
-export async function insertEntry(db: Db, entry: CreditEntryDoc): Promise<void> {
-  await entries(db).insertOne(entry);
+/**
+ * Inserts consecutive entries in order, stopping at the first that fails. Returns how many were
+ * inserted, and the failure that stopped the rest: a duplicate-key error names a taken `_id` (the
+ * sequence number) or idempotency key. Throws when it cannot tell how many were inserted.
+ */
+export async function insertEntries(
+  db: Db,
+  docs: CreditEntryDoc[],
+): Promise<{ inserted: number; failure?: { error: unknown } }> {
+  if (docs.length === 0) return { inserted: 0 };
+  try {
+    await entries(db).insertMany(docs, { ordered: true });
+    return { inserted: docs.length };
+  } catch (error) {
+    const first = error instanceof MongoBulkWriteError ? [error.writeErrors].flat()[0] : undefined;
+    if (!first) throw error;
+    return { inserted: first.index, failure: { error: first } };
+  }
 }
 
 export function findEntry(db: Db, orgId: string, id: string): Promise<CreditEntryDoc | null> {
@@ -123,8 +143,26 @@ export function findEntryLink(db: Db, orgId: string, seq: number) {
   );
 }
 
-export function findEntryByIdempotencyKey(db: Db, orgId: string, idempotencyKey: string) {
-  return entries(db).findOne({ orgId, idempotencyKey });
+/** The entries that charged any of `keys`, by key (one key by `{orgId, idempotencyKey}`, several by `in`). */
+export async function findEntriesByIdempotencyKeys(
+  db: Db,
+  orgId: string,
+  keys: string[],
+): Promise<Map<string, CreditEntryDoc>> {
+  const unique = [...new Set(keys)];
+  const found: CreditEntryDoc[] = [];
+  if (unique.length === 1) {
+    const one = await entries(db).findOne({ orgId, idempotencyKey: unique[0] as string });
+    if (one) found.push(one);
+  }
+  for (let i = 0; unique.length > 1 && i < unique.length; i += IN_BATCH) {
+    found.push(
+      ...(await entries(db)
+        .find({ orgId, idempotencyKey: { $in: unique.slice(i, i + IN_BATCH) } })
+        .toArray()),
+    );
+  }
+  return new Map(found.map((entry) => [entry.idempotencyKey, entry]));
 }
 
 export interface EntryFilter {
@@ -233,21 +271,64 @@ export async function setAccountOverdraftLimit(db: Db, orgId: string, overdraftL
 
 const idempotencyId = (orgId: string, key: string) => `${orgId}:${key}`;
 
-export function findChargedKey(db: Db, orgId: string, key: string): Promise<IdempotencyDoc | null> {
-  return idempotency(db).findOne({ _id: idempotencyId(orgId, key), orgId });
+/** An Idempotency-Key of an organization. */
+export interface KeyOf {
+  orgId: string;
+  key: string;
 }
 
-/** Remembers the entry a key charged; the first record of a key stays. */
-export async function rememberChargedKey(db: Db, orgId: string, key: string, entry: CreditEntryDoc): Promise<void> {
-  await idempotency(db)
-    .insertOne({ _id: idempotencyId(orgId, key), orgId, entryId: entry._id, requestHash: entry.requestHash })
-    .catch(ignoreDuplicate);
+/**
+ * The records of the keys among `asked` that were already charged, by `${orgId}:${key}`. One key is
+ * read by `{_id, orgId}`; several of one organization by `{orgId, _id: in}`; several of several
+ * organizations by `{_id: in}` (each `_id` names its organization, and each record found is checked
+ * to belong to the organization it was asked for).
+ */
+export async function findChargedKeys(db: Db, asked: KeyOf[]): Promise<Map<string, IdempotencyDoc>> {
+  const orgOf = new Map(asked.map(({ orgId, key }) => [idempotencyId(orgId, key), orgId]));
+  const ids = [...orgOf.keys()];
+  const orgs = new Set(orgOf.values());
+  const found: IdempotencyDoc[] = [];
+  if (ids.length === 1) {
+    const [id, orgId] = [...orgOf][0] as [string, string];
+    const one = await idempotency(db).findOne({ _id: id, orgId });
+    if (one) found.push(one);
+  } else {
+    for (let i = 0; i < ids.length; i += IN_BATCH) {
+      const some = ids.slice(i, i + IN_BATCH);
+      const filter = orgs.size === 1 ? { orgId: [...orgs][0] as string, _id: { $in: some } } : { _id: { $in: some } };
+      found.push(...(await idempotency(db).find(filter).toArray()));
+    }
+  }
+  return new Map(found.filter((doc) => orgOf.get(doc._id) === doc.orgId).map((doc) => [doc._id, doc]));
+}
+
+export const chargedKeyId = (orgId: string, key: string) => idempotencyId(orgId, key);
+
+export interface ChargedKey {
+  orgId: string;
+  key: string;
+  entry: Pick<CreditEntryDoc, '_id' | 'requestHash'>;
+}
+
+/** Remembers the entries keys charged (of any organizations); the first record of a key stays. */
+export async function rememberChargedKeys(db: Db, charged: ChargedKey[]): Promise<void> {
+  const docs = charged.map(({ orgId, key, entry }) => ({
+    _id: idempotencyId(orgId, key),
+    orgId,
+    entryId: entry._id,
+    requestHash: entry.requestHash,
+  }));
+  for (let i = 0; i < docs.length; i += 1_000) {
+    try {
+      await idempotency(db).insertMany(docs.slice(i, i + 1_000), { ordered: false });
+    } catch (error) {
+      const failures = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [error];
+      if (!failures.every((failure) => isDuplicateKeyError(failure))) throw error;
+    }
+  }
 }
 
 // --- Usage rollups ---
-
-/** FerretDB's SQLite backend takes one SQL variable per listed id; keep each `$in` far below its limit. */
-const IN_BATCH = 500;
 
 export async function findUsageRollups(db: Db, orgId: string, ids: string[]): Promise<UsageRollupDoc[]> {
   const found: UsageRollupDoc[] = [];
