@@ -316,7 +316,7 @@ function merge() {
     'requireOrgToken rows, the same resource server’s bare route. Runs of',
     `${[token?.date, middleware?.date, credits?.date].filter(Boolean).join(', ')}.`,
     token ? machineLine(token) : '',
-    'Details: token-endpoint.md, middleware.md, credits.md, data-layer.md.',
+    'Details: token-endpoint.md, middleware.md, credits.md, data-layer.md, read-cache.md, queries.md.',
     '',
     ...table(MAIN_HEAD, body),
     '',
@@ -324,6 +324,8 @@ function merge() {
     '',
     // The data layer's own report (bench/data-layer.ts): admin lists, revocation and the sweep at size.
     existsSync(join(dir, 'data-layer.md')) ? readFileSync(join(dir, 'data-layer.md'), 'utf8') : '',
+    // How stale another instance's read cache can be (bench/read-cache-notices.ts).
+    existsSync(join(dir, 'read-cache.md')) ? readFileSync(join(dir, 'read-cache.md'), 'utf8') : '',
   ].join('\n');
   writeFileSync(join(dir, 'latest.md'), markdown);
   process.stdout.write(markdown);

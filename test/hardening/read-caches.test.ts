@@ -60,11 +60,22 @@ beforeAll(async () => {
     format: 'jwt',
     orgId,
   });
-  [a, b, short] = await Promise.all([
+  const started = await Promise.allSettled([
     startInstance('a', { ...env, READ_CACHE_TTL_SECONDS: '3600' }),
     startInstance('b', { ...env, READ_CACHE_TTL_SECONDS: '3600' }),
     startInstance('short', { ...env, READ_CACHE_TTL_SECONDS: '1' }),
   ]);
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    // Stop the ones that did start: a failed start must not leave server processes behind.
+    await Promise.all(started.flatMap((result) => (result.status === 'fulfilled' ? [stopInstance(result.value)] : [])));
+    throw failed.reason;
+  }
+  [a, b, short] = started.map((result) => (result as PromiseFulfilledResult<Instance>).value) as [
+    Instance,
+    Instance,
+    Instance,
+  ];
 }, 120_000);
 
 afterAll(async () => {

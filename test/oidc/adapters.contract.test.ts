@@ -137,3 +137,20 @@ describe('MongoDB adapter specifics', () => {
     expect(left.map((d) => d._id)).toEqual(['at-live']);
   });
 });
+
+describe('MongoDB adapter, token models', () => {
+  it('answers another token model "not found" without reading, once it knows an id’s model', async () => {
+    const Adapter = mongoAdapterClass(stores.db);
+    const id = uniqueId('kind');
+    await new Adapter('AccessToken').upsert(id, { jti: id, kind: 'AccessToken' }, 60);
+    // A record under the same id in another model's collection, written behind the adapter's back:
+    // the adapter knows the id is an access token, so it does not look.
+    await stores.db.connection
+      .collection('oidc_ClientCredentials')
+      .insertOne({ _id: id as never, payload: JSON.stringify({ jti: id }) });
+    expect(await new Adapter('ClientCredentials').find(id)).toBeUndefined();
+    expect(await new Adapter('AccessToken').find(id)).toMatchObject({ jti: id });
+    // A new adapter (another process) does not know the id, and reads each model.
+    expect(await new (mongoAdapterClass(stores.db))('ClientCredentials').find(id)).toMatchObject({ jti: id });
+  });
+});

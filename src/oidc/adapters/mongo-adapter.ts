@@ -9,6 +9,7 @@ import { clientsCollection } from '../clients-store.js';
 import { oidcGrantsCollection } from '../grants-store.js';
 import { oidcModelCollections } from '../tokens-store.js';
 import { decodeStoredRecord as decode, type StoredRecord } from './stored-record.js';
+import { TOKEN_MODELS, TokenKinds } from './token-kinds.js';
 import type { Adapter, AdapterClass, AdapterHooks, AdapterPayload } from './types.js';
 
 /** The declared collection of each model oidc-provider keeps in MongoDB. */
@@ -26,7 +27,7 @@ function declarationOf(model: string): CollectionDeclaration {
 const CACHED_MODELS = new Set(['Client', 'Grant']);
 
 /** Tokens are written once each, by many concurrent requests: their writes are grouped (group-commit.ts). */
-const GROUPED_MODELS = new Set(['AccessToken', 'ClientCredentials', 'RefreshToken']);
+const GROUPED_MODELS = TOKEN_MODELS;
 
 type Replacement = { id: string; record: Omit<StoredRecord, '_id'> };
 
@@ -60,6 +61,7 @@ function groupedReplacements(collection: Collection<StoredRecord>) {
 /** oidc-provider's adapter over MongoDB for one model; every lookup but findByUid is by `_id`. */
 export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClass {
   const grouped = new Map<string, (item: Replacement) => Promise<void>>();
+  const tokenKinds = new TokenKinds();
   return class MongoAdapter implements Adapter {
     readonly collection;
     /** Fields that lead one of the collection's declared indexes. */
@@ -103,6 +105,7 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
           grouped.set(this.name, write);
         }
         await write({ id, record });
+        tokenKinds.learn(id, this.name);
       } else {
         await this.collection.replaceOne({ _id: id }, record, { upsert: true });
       }
@@ -110,9 +113,12 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      if (tokenKinds.belongsElsewhere(id, this.name)) return undefined;
       const load = () => this.collection.findOne({ _id: id });
       // The stored record is shared; decoding gives each caller its own payload (oidc-provider changes it).
-      return decode(await (this.cached ? cachedRead(db, this.collection.collectionName, id, load) : load()));
+      const record = await (this.cached ? cachedRead(db, this.collection.collectionName, id, load) : load());
+      if (record) tokenKinds.learn(id, this.name);
+      return decode(record);
     }
 
     // oidc-provider asks every model by uid, user code or grant; only models declared with an index on
