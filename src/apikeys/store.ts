@@ -51,10 +51,10 @@ export function findApiKeyAcrossOrganizations(db: Db, keyId: string): Promise<Ap
   return cachedRead(db, CACHE, keyId, () => apiKeys(db).findOne({ _id: keyId }));
 }
 
-/** The team a key of the organization spends for, if any. */
+/** The team a key of the organization spends for, if any (from the key's cached record). */
 export async function findApiKeyTeam(db: Db, orgId: string, keyId: string): Promise<string | undefined> {
-  const doc = await apiKeys(db).findOne({ _id: keyId, orgId }, { projection: { teamId: 1 } });
-  return doc?.teamId ?? undefined;
+  const doc = await findApiKeyAcrossOrganizations(db, keyId);
+  return doc?.orgId === orgId ? (doc.teamId ?? undefined) : undefined;
 }
 
 /** The organization's keys, or only one member's, by id. */

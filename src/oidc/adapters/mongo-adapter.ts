@@ -1,13 +1,12 @@
-import type { Collection } from 'mongodb';
 import { type CollectionDeclaration, openCollection } from '../../stores/collections.js';
 import type { Db } from '../../stores/db.js';
 import { deleteInBatches } from '../../stores/delete-in-batches.js';
-import { groupCommit } from '../../stores/group-commit.js';
 import { cachedRead, forgetCached } from '../../stores/read-cache.js';
 import { hashClientSecret, isHashedClientSecret } from '../client-secret.js';
 import { clientsCollection } from '../clients-store.js';
 import { oidcGrantsCollection } from '../grants-store.js';
 import { oidcModelCollections } from '../tokens-store.js';
+import { groupedTokenWrites, type TokenWrite } from './grouped-writes.js';
 import { decodeStoredRecord as decode, type StoredRecord } from './stored-record.js';
 import { TOKEN_MODELS, TokenKinds } from './token-kinds.js';
 import type { Adapter, AdapterClass, AdapterHooks, AdapterPayload } from './types.js';
@@ -29,38 +28,9 @@ const CACHED_MODELS = new Set(['Client', 'Grant']);
 /** Tokens are written once each, by many concurrent requests: their writes are grouped (group-commit.ts). */
 const GROUPED_MODELS = TOKEN_MODELS;
 
-type Replacement = { id: string; record: Omit<StoredRecord, '_id'> };
-
-/** One write for the records of concurrent requests; if it fails, each is tried alone so only its own request fails. */
-function groupedReplacements(collection: Collection<StoredRecord>) {
-  const replace = ({ id, record }: Replacement) => collection.replaceOne({ _id: id }, record, { upsert: true });
-  return groupCommit<Replacement>(async (items) => {
-    if (items.length === 1) {
-      await replace(items[0] as Replacement);
-      return;
-    }
-    try {
-      await collection.bulkWrite(
-        items.map(({ id, record }) => ({ replaceOne: { filter: { _id: id }, replacement: record, upsert: true } })),
-        { ordered: false },
-      );
-      return;
-    } catch {
-      return Promise.all(
-        items.map((item) =>
-          replace(item).then(
-            () => undefined,
-            (error: unknown) => error,
-          ),
-        ),
-      );
-    }
-  });
-}
-
 /** oidc-provider's adapter over MongoDB for one model; every lookup but findByUid is by `_id`. */
 export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClass {
-  const grouped = new Map<string, (item: Replacement) => Promise<void>>();
+  const grouped = new Map<string, (write: TokenWrite) => Promise<void>>();
   const tokenKinds = new TokenKinds();
   return class MongoAdapter implements Adapter {
     readonly collection;
@@ -73,6 +43,16 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
       this.collection = openCollection<StoredRecord>(db, declaration);
       this.indexed = new Set(declaration.indexes.map((index) => Object.keys(index.key)[0]));
       this.cached = CACHED_MODELS.has(name);
+    }
+
+    /** Token writes are grouped with those of concurrent requests; other models write at once. */
+    async write(write: TokenWrite): Promise<void> {
+      let grouping = grouped.get(this.name);
+      if (!grouping) {
+        grouping = groupedTokenWrites(this.collection);
+        grouped.set(this.name, grouping);
+      }
+      await grouping(write);
     }
 
     /** After a write of a cached model: every instance forgets the record. */
@@ -99,12 +79,7 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
         ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
       };
       if (GROUPED_MODELS.has(this.name)) {
-        let write = grouped.get(this.name);
-        if (!write) {
-          write = groupedReplacements(this.collection);
-          grouped.set(this.name, write);
-        }
-        await write({ id, record });
+        await this.write({ kind: 'replace', id, record });
         tokenKinds.learn(id, this.name);
       } else {
         await this.collection.replaceOne({ _id: id }, record, { upsert: true });
@@ -132,7 +107,9 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
     }
 
     async consume(id: string): Promise<void> {
-      await this.collection.updateOne({ _id: id }, { $set: { consumed: Math.floor(Date.now() / 1000) } });
+      const at = Math.floor(Date.now() / 1000);
+      if (GROUPED_MODELS.has(this.name)) await this.write({ kind: 'consume', id, at });
+      else await this.collection.updateOne({ _id: id }, { $set: { consumed: at } });
       this.forget(id);
     }
 
