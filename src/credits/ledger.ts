@@ -1,5 +1,4 @@
 import type { Db } from '../stores/db.js';
-import { perDatabase } from './grouped.js';
 import type { CreditEntryDoc } from './model.js';
 import { recordCompletedRollups, USAGE_GEOMETRY } from './rollups.js';
 import { advanceAccount, findAccount, readChain } from './store.js';
@@ -43,8 +42,16 @@ export async function readHead(db: Db, orgId: string): Promise<Head> {
   return { seq, balance, overdraftLimit: account?.overdraftLimit ?? 0 };
 }
 
-/** One writer per database handle: it groups the appends of every organization (writer.ts). */
-const writerOf = perDatabase((db) => new LedgerWriter(db, readHead));
+/** One writer per database handle (a process has one; tests open several): it groups the appends of every organization (writer.ts). */
+const writers = new WeakMap<Db, LedgerWriter>();
+function writerOf(db: Db): LedgerWriter {
+  let writer = writers.get(db);
+  if (!writer) {
+    writer = new LedgerWriter(db, readHead);
+    writers.set(db, writer);
+  }
+  return writer;
+}
 
 /** Forgets the head this process remembers (after the overdraft limit changes, or in tests that rewrite a ledger). */
 export function forgetHead(db: Db, orgId: string): void {
@@ -63,8 +70,13 @@ export function forgetHead(db: Db, orgId: string): void {
  * (rollups.ts) by the request whose entry completes them, so every completed leaf is written
  * whatever the size of the group.
  */
-export async function appendEntry(db: Db, orgId: string, build: (head: Head) => EntryDraft): Promise<AppendResult> {
-  const result = await writerOf(db).append(orgId, build);
+export async function appendEntry(
+  db: Db,
+  orgId: string,
+  build: (head: Head) => EntryDraft,
+  idempotencyKey?: string,
+): Promise<AppendResult> {
+  const result = await writerOf(db).append(orgId, build, idempotencyKey);
   if (!result.replayed) {
     const { seq, balanceAfter } = result.entry;
     // The cache only shortens readHead's walk and a usage report's read of the log's end (usage.ts),

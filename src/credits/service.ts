@@ -6,10 +6,9 @@ import { getOrganization } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
 import type { Page, PageQuery } from '../stores/pagination.js';
 import { parseInput } from '../validation.js';
-import { findChargedKey, rememberChargedKey } from './charged-keys.js';
 import { appendEntry, forgetHead, readHead } from './ledger.js';
 import type { CreditEntryDoc } from './model.js';
-import { findEntry, pageEntries, setAccountOverdraftLimit } from './store.js';
+import { pageEntries, setAccountOverdraftLimit } from './store.js';
 import { usageOfPeriod } from './usage.js';
 
 /** Integer units; no fractions, and nothing near the limits of exact doubles. */
@@ -78,47 +77,41 @@ async function change(db: Db, orgId: string, kind: 'credit' | 'debit', input: Ch
   const key =
     options.idempotencyKey === undefined ? undefined : parseInput(idempotencyKeySchema, options.idempotencyKey);
   const requestHash = hashRequest(kind, amount, description);
-  const replayed = key ? await findReplay(db, orgId, key, requestHash) : undefined;
-  if (replayed) return { entry: presentEntry(replayed), replayed: true };
   const signed = kind === 'credit' ? amount : -amount;
-  const result = await appendEntry(db, orgId, (head) => {
-    if (kind === 'debit' && head.balance - amount < -head.overdraftLimit) {
-      throw new InsufficientCreditsError(
-        `the balance is ${head.balance}; a debit of ${amount} would go below the limit of ${-head.overdraftLimit}`,
-      );
-    }
-    const a = options.attribution ?? {};
-    return {
-      kind,
-      amount: signed,
-      description,
-      idempotencyKey: key ?? `auto:${randomUUID()}`,
-      requestHash,
-      actorType: options.actor.type,
-      actorId: options.actor.id,
-      userId: a.userId ?? null,
-      keyId: a.keyId ?? null,
-      teamId: a.teamId ?? null,
-      clientId: a.clientId ?? null,
-      grantId: a.grantId ?? null,
-      resource: a.resource ?? null,
-      requestId: options.requestId ?? null,
-    };
-  });
+  const result = await appendEntry(
+    db,
+    orgId,
+    (head) => {
+      if (kind === 'debit' && head.balance - amount < -head.overdraftLimit) {
+        throw new InsufficientCreditsError(
+          `the balance is ${head.balance}; a debit of ${amount} would go below the limit of ${-head.overdraftLimit}`,
+        );
+      }
+      const a = options.attribution ?? {};
+      return {
+        kind,
+        amount: signed,
+        description,
+        idempotencyKey: key ?? `auto:${randomUUID()}`,
+        requestHash,
+        actorType: options.actor.type,
+        actorId: options.actor.id,
+        userId: a.userId ?? null,
+        keyId: a.keyId ?? null,
+        teamId: a.teamId ?? null,
+        clientId: a.clientId ?? null,
+        grantId: a.grantId ?? null,
+        resource: a.resource ?? null,
+        requestId: options.requestId ?? null,
+      };
+    },
+    key,
+  );
   if (result.replayed && result.entry.requestHash !== requestHash) throw keyReused();
-  if (key) await rememberChargedKey(db, orgId, key, result.entry);
   return { entry: presentEntry(result.entry), replayed: result.replayed };
 }
 
 const keyReused = () => new ConflictError('this Idempotency-Key was already used with a different request');
-
-/** A replay by `_id`; a key whose entry exists but whose record was lost in a crash is repaired. */
-async function findReplay(db: Db, orgId: string, key: string, requestHash: string) {
-  const remembered = await findChargedKey(db, orgId, key);
-  if (!remembered) return undefined;
-  if (remembered.requestHash !== requestHash) throw keyReused();
-  return (await findEntry(db, orgId, remembered.entryId)) ?? undefined;
-}
 
 export function addCredits(db: Db, orgId: string, input: ChangeInput, options: ChangeOptions) {
   return change(db, orgId, 'credit', input, options);

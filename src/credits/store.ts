@@ -40,13 +40,15 @@ export const creditAccountsCollection = declareCollection({
   hot: ['{_id}'],
 });
 
-/** Idempotency keys already charged, `_id` = `${orgId}:${key}`. */
+/**
+ * Idempotency keys charged before replays were found through the ledger's own unique (orgId,
+ * idempotencyKey) index, `_id` = `${orgId}:${key}`: no longer written or read on the debit path, kept
+ * so that an organization's credits are deleted whole.
+ */
 export const creditIdempotencyCollection = declareCollection({
   name: 'credit_idempotency',
   indexes: [],
   queries: ['{_id, orgId}', '{orgId, _id: range}', '{orgId, _id: in}'],
-  // BATCH_DELETE is also the grouped read of several organizations' keys (findChargedKeys): each
-  // `_id` names its organization.
   unscopedQueries: [BATCH_DELETE],
   shardKey: { _id: 1 },
   hot: ['{_id, orgId}'],
@@ -84,7 +86,7 @@ export interface UsageRollupDoc {
   detail: string;
 }
 
-export interface IdempotencyDoc {
+interface IdempotencyDoc {
   _id: string;
   orgId: string;
   entryId: string;
@@ -265,67 +267,6 @@ export async function setAccountOverdraftLimit(db: Db, orgId: string, overdraftL
     { $set: { overdraftLimit, updatedAt: new Date() }, $setOnInsert: { seq: 0, balance: 0 } },
     { upsert: true },
   );
-}
-
-// --- Idempotency keys already charged ---
-
-const idempotencyId = (orgId: string, key: string) => `${orgId}:${key}`;
-
-/** An Idempotency-Key of an organization. */
-export interface KeyOf {
-  orgId: string;
-  key: string;
-}
-
-/**
- * The records of the keys among `asked` that were already charged, by `${orgId}:${key}`. One key is
- * read by `{_id, orgId}`; several of one organization by `{orgId, _id: in}`; several of several
- * organizations by `{_id: in}` (each `_id` names its organization, and each record found is checked
- * to belong to the organization it was asked for).
- */
-export async function findChargedKeys(db: Db, asked: KeyOf[]): Promise<Map<string, IdempotencyDoc>> {
-  const orgOf = new Map(asked.map(({ orgId, key }) => [idempotencyId(orgId, key), orgId]));
-  const ids = [...orgOf.keys()];
-  const orgs = new Set(orgOf.values());
-  const found: IdempotencyDoc[] = [];
-  if (ids.length === 1) {
-    const [id, orgId] = [...orgOf][0] as [string, string];
-    const one = await idempotency(db).findOne({ _id: id, orgId });
-    if (one) found.push(one);
-  } else {
-    for (let i = 0; i < ids.length; i += IN_BATCH) {
-      const some = ids.slice(i, i + IN_BATCH);
-      const filter = orgs.size === 1 ? { orgId: [...orgs][0] as string, _id: { $in: some } } : { _id: { $in: some } };
-      found.push(...(await idempotency(db).find(filter).toArray()));
-    }
-  }
-  return new Map(found.filter((doc) => orgOf.get(doc._id) === doc.orgId).map((doc) => [doc._id, doc]));
-}
-
-export const chargedKeyId = (orgId: string, key: string) => idempotencyId(orgId, key);
-
-export interface ChargedKey {
-  orgId: string;
-  key: string;
-  entry: Pick<CreditEntryDoc, '_id' | 'requestHash'>;
-}
-
-/** Remembers the entries keys charged (of any organizations); the first record of a key stays. */
-export async function rememberChargedKeys(db: Db, charged: ChargedKey[]): Promise<void> {
-  const docs = charged.map(({ orgId, key, entry }) => ({
-    _id: idempotencyId(orgId, key),
-    orgId,
-    entryId: entry._id,
-    requestHash: entry.requestHash,
-  }));
-  for (let i = 0; i < docs.length; i += 1_000) {
-    try {
-      await idempotency(db).insertMany(docs.slice(i, i + 1_000), { ordered: false });
-    } catch (error) {
-      const failures = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [error];
-      if (!failures.every((failure) => isDuplicateKeyError(failure))) throw error;
-    }
-  }
 }
 
 // --- Usage rollups ---

@@ -35,6 +35,8 @@ interface KnownHead {
 interface Waiting {
   orgId: string;
   build: (head: Head) => EntryDraft;
+  /** The Idempotency-Key the change will carry, if the caller gave one: a refusal checks it was not charged before. */
+  key: string | undefined;
   since: number;
   attempts: number;
   resolve: (result: AppendResult) => void;
@@ -79,9 +81,9 @@ export class LedgerWriter {
     private readonly readHead: (db: Db, orgId: string) => Promise<Head>,
   ) {}
 
-  append(orgId: string, build: (head: Head) => EntryDraft): Promise<AppendResult> {
+  append(orgId: string, build: (head: Head) => EntryDraft, key?: string): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ orgId, build, since: tick(), attempts: 0, resolve, reject });
+      this.waiting.push({ orgId, build, key, since: tick(), attempts: 0, resolve, reject });
       if (!this.running) void this.drain();
     });
   }
@@ -185,24 +187,28 @@ export class LedgerWriter {
 
   /** Settles the changes of a plan whose first `committed` entries are in the log; `error` stopped the next. */
   private async settle(plan: Plan, committed: number, error: unknown): Promise<Waiting[]> {
-    const clash = error === undefined ? undefined : await this.decideClash(plan, committed, error);
+    const replays = await this.earlierUses(plan, committed, error);
+    const outcome = error === undefined ? undefined : await this.decideClash(plan, committed, error, replays);
     const again: Waiting[] = [];
     let entryIndex = 0;
     for (const step of plan.steps) {
       if ('entry' in step) {
         const index = entryIndex++;
-        const earlier = clash?.replays.get(step.entry.idempotencyKey);
+        const earlier = replays.get(step.entry.idempotencyKey);
         if (index < committed) step.waiting.resolve({ entry: step.entry, replayed: false });
         else if (earlier) step.waiting.resolve({ entry: earlier, replayed: true });
-        else if (index === committed && clash?.outcome === 'failed') step.waiting.reject(error);
+        else if (index === committed && outcome === 'failed') step.waiting.reject(error);
         else again.push(step.waiting);
       } else if ('refusal' in step) {
-        // Refused on the head after the entries before it: final once they are all in the log.
-        if (step.entriesBefore <= committed) step.waiting.reject(step.refusal);
-        else again.push(step.waiting);
+        // Refused on the head after the entries before it: final once they are all in the log, unless
+        // its key was charged before (a replay is answered with its entry, whatever the balance now).
+        const earlier = step.waiting.key === undefined ? undefined : replays.get(step.waiting.key);
+        if (step.entriesBefore > committed) again.push(step.waiting);
+        else if (earlier) step.waiting.resolve({ entry: earlier, replayed: true });
+        else step.waiting.reject(step.refusal);
       } else {
         const first = plan.entries[step.sameKeyAs] as CreditEntryDoc;
-        const earlier = clash?.replays.get(first.idempotencyKey);
+        const earlier = replays.get(first.idempotencyKey);
         if (step.sameKeyAs < committed) step.waiting.resolve({ entry: first, replayed: true });
         else if (earlier) step.waiting.resolve({ entry: earlier, replayed: true });
         else again.push(step.waiting);
@@ -210,31 +216,35 @@ export class LedgerWriter {
     }
     // A failure nothing explains (no entry at its sequence number, no earlier use of its key) counts
     // against every change left of this organization.
-    if (clash?.outcome === 'unexplained') for (const waiting of again) waiting.attempts += 1;
+    if (outcome === 'unexplained') for (const waiting of again) waiting.attempts += 1;
     return again;
   }
 
   /**
-   * Why entry `index` of a plan was not inserted. A duplicate key is either earlier uses of Idempotency-
-   * Keys (the keys of every entry not inserted are looked up at once, so that a group of replays costs
-   * one round, not one each) or another process's entry at that sequence number (`explained`: the log
-   * is read forward to the new head); `unexplained` when it is neither; any other error fails that
-   * change alone.
+   * Earlier entries of the keys this round could not place, looked up at once: the keys of final
+   * refusals, and after a duplicate-key error the keys of every entry not inserted (so that a group of
+   * replays costs one round, not one each). Nothing is read when every change found its place.
    */
-  private async decideClash(plan: Plan, index: number, error: unknown) {
-    const replays = new Map<string, CreditEntryDoc>();
-    if (!isDuplicateKeyError(error)) return { outcome: 'failed' as const, replays };
-    const left = plan.entries.slice(index);
-    const failed = left[0] as CreditEntryDoc;
-    for (const [key, entry] of await findEntriesByIdempotencyKeys(
-      this.db,
-      plan.orgId,
-      left.map((entry) => entry.idempotencyKey),
-    ))
-      replays.set(key, entry);
-    if (replays.has(failed.idempotencyKey)) return { outcome: 'replayed' as const, replays };
+  private async earlierUses(plan: Plan, committed: number, error: unknown): Promise<Map<string, CreditEntryDoc>> {
+    const keys = plan.steps.flatMap((step) =>
+      'refusal' in step && step.entriesBefore <= committed && step.waiting.key !== undefined ? [step.waiting.key] : [],
+    );
+    if (error !== undefined && isDuplicateKeyError(error))
+      keys.push(...plan.entries.slice(committed).map((entry) => entry.idempotencyKey));
+    return keys.length === 0 ? new Map() : findEntriesByIdempotencyKeys(this.db, plan.orgId, keys);
+  }
+
+  /**
+   * Why entry `index` of a plan was not inserted: an earlier use of its key (`replayed`), another
+   * process's entry at its sequence number (`explained`: the log is read forward to the new head),
+   * neither (`unexplained`), or another error (`failed`: that change fails alone).
+   */
+  private async decideClash(plan: Plan, index: number, error: unknown, replays: Map<string, CreditEntryDoc>) {
+    if (!isDuplicateKeyError(error)) return 'failed' as const;
+    const failed = plan.entries[index] as CreditEntryDoc;
+    if (replays.has(failed.idempotencyKey)) return 'replayed' as const;
     const after = await this.readAfter(plan.orgId, plan.heads[index - 1] ?? plan.base.head);
-    return { outcome: after.head.seq >= failed.seq ? ('explained' as const) : ('unexplained' as const), replays };
+    return after.head.seq >= failed.seq ? ('explained' as const) : ('unexplained' as const);
   }
 }
 

@@ -5,7 +5,7 @@ import { type AppendResult, appendEntry, type EntryDraft, type Head, readHead } 
 import { rollupId, USAGE_GEOMETRY } from '../../src/credits/rollups.js';
 import { addCredits, debitCredits } from '../../src/credits/service.js';
 import { verifyLedgers } from '../../src/credits/verify.js';
-import { InsufficientCreditsError } from '../../src/errors.js';
+import { ConflictError, InsufficientCreditsError } from '../../src/errors.js';
 import type { Db } from '../../src/stores/db.js';
 import type { Stores } from '../../src/stores/index.js';
 import { createOrg, createUser } from '../support/factories.js';
@@ -26,9 +26,14 @@ afterAll(async () => {
 
 const newOrgId = () => `org_batch_${randomBytes(4).toString('hex')}`;
 
-/** A change as the credits service builds it: a debit is refused below zero. */
-function change(kind: 'credit' | 'debit', amount: number, idempotencyKey: string) {
-  return (head: Head): EntryDraft => {
+interface Change {
+  build: (head: Head) => EntryDraft;
+  key: string;
+}
+
+/** A change as the credits service asks for it: a debit is refused below zero. */
+function change(kind: 'credit' | 'debit', amount: number, idempotencyKey: string): Change {
+  const build = (head: Head): EntryDraft => {
     if (kind === 'debit' && head.balance < amount) {
       throw new InsufficientCreditsError(`the balance is ${head.balance}`);
     }
@@ -49,7 +54,10 @@ function change(kind: 'credit' | 'debit', amount: number, idempotencyKey: string
       requestId: null,
     };
   };
+  return { build, key: idempotencyKey };
 }
+
+const append = (db: Db, orgId: string, { build, key }: Change) => appendEntry(db, orgId, build, key);
 
 type Settled = { ok: AppendResult } | { refused: unknown };
 const settle = (promise: Promise<AppendResult>): Promise<Settled> =>
@@ -89,9 +97,9 @@ async function ledgerInserts(db: Db, work: () => Promise<void>) {
  * Starts the changes in one tick once the writer is idle: the first is written alone, the others wait
  * for it and go together.
  */
-async function together(db: Db, orgId: string, builds: Array<(head: Head) => EntryDraft>) {
+async function together(db: Db, orgId: string, changes: Change[]) {
   await new Promise((resolve) => setImmediate(resolve));
-  return Promise.all(builds.map((build) => settle(appendEntry(db, orgId, build))));
+  return Promise.all(changes.map((c) => settle(append(db, orgId, c))));
 }
 
 describe('debits grouped into one insert', () => {
@@ -137,8 +145,8 @@ describe('debits grouped into one insert', () => {
 
   it('stops a group at an entry whose key was charged before: those before it stay, it replays, the rest follow', async () => {
     const orgId = newOrgId();
-    await appendEntry(stores.db, orgId, change('credit', 10, 'open'));
-    const charged = await appendEntry(stores.db, orgId, change('debit', 2, 'charged'));
+    await append(stores.db, orgId, change('credit', 10, 'open'));
+    const charged = await append(stores.db, orgId, change('debit', 2, 'charged'));
     let results: Settled[] = [];
     const inserts = await ledgerInserts(stores.db, async () => {
       results = await together(stores.db, orgId, [
@@ -159,6 +167,42 @@ describe('debits grouped into one insert', () => {
     expect(before).toMatchObject({ entry: { seq: 4, balanceAfter: 6 }, replayed: false });
     expect(repeated).toEqual({ entry: charged.entry, replayed: true });
     expect(after).toMatchObject({ entry: { seq: 5, balanceAfter: 5 }, replayed: false });
+  });
+
+  it('answers a replay with the entry its key charged even when the balance no longer covers it', async () => {
+    const orgId = newOrgId();
+    await append(stores.db, orgId, change('credit', 5, 'open'));
+    const charged = await append(stores.db, orgId, change('debit', 5, 'all-of-it'));
+    // Alone, and in a group where it is refused on the running head next to a change that fits.
+    expect(await append(stores.db, orgId, change('debit', 5, 'all-of-it'))).toEqual({
+      entry: charged.entry,
+      replayed: true,
+    });
+    const [, replay, fresh] = await together(stores.db, orgId, [
+      change('credit', 1, 'top-up'),
+      change('debit', 5, 'all-of-it'),
+      change('debit', 5, 'too-much'),
+    ]);
+    expect(replay).toEqual({ ok: { entry: charged.entry, replayed: true } });
+    expect(fresh && 'refused' in fresh && fresh.refused).toBeInstanceOf(InsufficientCreditsError);
+    expect(await readHead(stores.db, orgId)).toMatchObject({ seq: 3, balance: 1 });
+  });
+
+  it('charges a key once when the same debit arrives twice at once, and refuses a different request with it', async () => {
+    const person = await createUser(stores.db);
+    const org = await createOrg(stores.db, person._id, 'Twice Co');
+    const actor = { type: 'system' as const, id: 't' };
+    await addCredits(stores.db, org._id, { amount: 10, description: 'opening' }, { actor });
+    const debit = (amount: number, key: string) =>
+      debitCredits(stores.db, org._id, { amount, description: 'twice' }, { actor, idempotencyKey: key }).then(
+        (result) => result,
+        (error: unknown) => error,
+      );
+    const [first, second, other] = await Promise.all([debit(3, 'dup'), debit(3, 'dup'), debit(4, 'dup')]);
+    expect(first).toMatchObject({ replayed: false, entry: { balanceAfter: 7 } });
+    expect(second).toMatchObject({ replayed: true, entry: { id: (first as { entry: { id: string } }).entry.id } });
+    expect(other).toBeInstanceOf(ConflictError);
+    expect(await stores.db.creditEntries.countDocuments({ orgId: org._id })).toBe(2);
   });
 
   it('writes every rollup leaf and moves the cached head when a group crosses multiples of 16', async () => {
@@ -217,26 +261,26 @@ describe('1,000 debits at once through one writer', () => {
 describe('two ledger writers on one organization', () => {
   it('refuses on a remembered head only after reading it again', async () => {
     const orgId = newOrgId();
-    await appendEntry(stores.db, orgId, change('credit', 2, 'open'));
-    await appendEntry(stores.db, orgId, change('debit', 2, 'spend'));
+    await append(stores.db, orgId, change('credit', 2, 'open'));
+    await append(stores.db, orgId, change('debit', 2, 'spend'));
     // The other writer credits; this one still remembers a balance of 0.
-    await appendEntry(other.db, orgId, change('credit', 5, 'top-up'));
-    const debit = await appendEntry(stores.db, orgId, change('debit', 3, 'after-top-up'));
+    await append(other.db, orgId, change('credit', 5, 'top-up'));
+    const debit = await append(stores.db, orgId, change('debit', 3, 'after-top-up'));
     expect(debit.entry).toMatchObject({ seq: 4, balanceAfter: 2 });
   });
 
   it('retries the entries of other organizations that an insert stopped before, and the clashing one on a fresh head', async () => {
     const [x, y] = [newOrgId(), newOrgId()];
-    await appendEntry(stores.db, x, change('credit', 10, 'open-x'));
-    await appendEntry(other.db, x, change('debit', 1, 'moved-by-other'));
+    await append(stores.db, x, change('credit', 10, 'open-x'));
+    await append(other.db, x, change('debit', 1, 'moved-by-other'));
     let results: Settled[] = [];
     const inserts = await ledgerInserts(stores.db, async () => {
-      const blocker = settle(appendEntry(stores.db, y, change('credit', 10, 'open-y')));
+      const blocker = settle(append(stores.db, y, change('credit', 10, 'open-y')));
       results = await Promise.all([
         blocker,
-        settle(appendEntry(stores.db, x, change('debit', 1, 'x-1'))),
-        settle(appendEntry(stores.db, y, change('debit', 1, 'y-1'))),
-        settle(appendEntry(stores.db, y, change('debit', 1, 'y-2'))),
+        settle(append(stores.db, x, change('debit', 1, 'x-1'))),
+        settle(append(stores.db, y, change('debit', 1, 'y-1'))),
+        settle(append(stores.db, y, change('debit', 1, 'y-2'))),
       ]);
     });
     // x's stale head fails the first entry of the group, so y's entries after it wait for the next insert.

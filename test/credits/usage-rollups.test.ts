@@ -196,6 +196,17 @@ describe('the usage report', () => {
         );
       }
     }
+    // Idempotency records as debits wrote them before replays were found through the ledger's own index.
+    for (const org of [kept, gone]) {
+      await stores.db.creditIdempotency.insertMany(
+        Array.from({ length: 17 }, (_, i) => ({
+          _id: `${org._id}:k-${i}`,
+          orgId: org._id,
+          entryId: `${org._id}:${i + 1}`,
+          requestHash: 'h',
+        })),
+      );
+    }
     // Reading the balance walks the log and caches the head in the organization's account.
     for (const org of [kept, gone]) expect(await getCredits(stores.db, org._id)).toMatchObject({ balance: 17 });
     const deleted = await deleteCreditsOfOrganization(stores.db, gone._id);
