@@ -13,7 +13,12 @@ export interface Head {
 /** What a change becomes once it knows the head it extends. */
 export type EntryDraft = Omit<CreditEntryDoc, '_id' | 'orgId' | 'seq' | 'balanceAfter' | 'at'>;
 
-export type AppendResult = { entry: CreditEntryDoc; replayed: boolean };
+export type AppendResult = {
+  entry: CreditEntryDoc;
+  replayed: boolean;
+  /** The entries of the rollup leaf this one completes, when this process wrote them all. */
+  leaf?: CreditEntryDoc[] | undefined;
+};
 
 /** Every usage-rollup leaf: a usage report reads the log after the cached head (usage.ts). */
 const CACHE_EVERY = USAGE_GEOMETRY.leaf;
@@ -47,7 +52,7 @@ const writers = new WeakMap<Db, LedgerWriter>();
 function writerOf(db: Db): LedgerWriter {
   let writer = writers.get(db);
   if (!writer) {
-    writer = new LedgerWriter(db, readHead);
+    writer = new LedgerWriter(db, readHead, CACHE_EVERY);
     writers.set(db, writer);
   }
   return writer;
@@ -83,8 +88,8 @@ export async function appendEntry(
     // so it is brought forward every CACHE_EVERY entries.
     if (seq % CACHE_EVERY === 0) {
       await advanceAccount(db, orgId, seq, balanceAfter);
-      await recordCompletedRollups(db, orgId, seq);
+      await recordCompletedRollups(db, orgId, seq, USAGE_GEOMETRY, result.leaf);
     }
   }
-  return result;
+  return { entry: result.entry, replayed: result.replayed };
 }

@@ -116,8 +116,17 @@ function rollupOf(
 /** Entries read per query when leaves are computed from the ledger. */
 const LEDGER_WINDOW = 4_096;
 
-/** Leaves from the ledger, reading contiguous leaves together. */
-async function summarizeLedger(db: Db, orgId: string, leaves: Run[], g: RollupGeometry): Promise<UsageRollupDoc[]> {
+/**
+ * Leaves from the ledger, reading contiguous leaves together; `known` entries (the writer's own, just
+ * committed) are used instead of reading when they are exactly a window's.
+ */
+async function summarizeLedger(
+  db: Db,
+  orgId: string,
+  leaves: Run[],
+  g: RollupGeometry,
+  known?: UsageEntry[],
+): Promise<UsageRollupDoc[]> {
   const sorted = [...leaves].sort((a, b) => a.firstSeq - b.firstSeq);
   const perWindow = Math.max(1, Math.floor(LEDGER_WINDOW / g.leaf));
   const built: UsageRollupDoc[] = [];
@@ -126,7 +135,13 @@ async function summarizeLedger(db: Db, orgId: string, leaves: Run[], g: RollupGe
     while (j < sorted.length && j - i < perWindow && sorted[j]?.firstSeq === (sorted[j - 1]?.lastSeq ?? 0) + 1) j++;
     const window = sorted.slice(i, j);
     const first = window[0]?.firstSeq ?? 1;
-    const entries = await readUsageEntries(db, orgId, first - 1, window.at(-1)?.lastSeq);
+    const last = window.at(-1)?.lastSeq ?? first;
+    const entries =
+      known?.length === last - first + 1 &&
+      new Set(known.filter((entry) => entry.seq >= first && entry.seq <= last).map((entry) => entry.seq)).size ===
+        known.length
+        ? known
+        : await readUsageEntries(db, orgId, first - 1, last);
     const byLeaf = window.map(() => [] as UsageEntry[]);
     for (const entry of entries) byLeaf[Math.floor((entry.seq - first) / g.leaf)]?.push(entry);
     for (const [k, run] of window.entries()) {
@@ -157,7 +172,13 @@ async function summarizeLedger(db: Db, orgId: string, leaves: Run[], g: RollupGe
 }
 
 /** Computes and stores rollups: leaves from the ledger, nodes from their children (loaded or built first). */
-async function buildRollups(db: Db, orgId: string, runs: Run[], g: RollupGeometry): Promise<UsageRollupDoc[]> {
+async function buildRollups(
+  db: Db,
+  orgId: string,
+  runs: Run[],
+  g: RollupGeometry,
+  known?: UsageEntry[],
+): Promise<UsageRollupDoc[]> {
   const nodes = runs.filter((run) => run.level > 0);
   const children = await loadRollups(
     db,
@@ -170,6 +191,7 @@ async function buildRollups(db: Db, orgId: string, runs: Run[], g: RollupGeometr
     orgId,
     runs.filter((run) => run.level === 0),
     g,
+    known,
   );
   for (const [i, run] of nodes.entries()) {
     const parts = children.slice(i * g.fanOut, (i + 1) * g.fanOut).map((child) => child.rollup);
@@ -227,7 +249,17 @@ export async function loadRollups(db: Db, orgId: string, runs: Run[], g: RollupG
   });
 }
 
-/** After entry `seq` is in the log: writes the rollups it completes, leaf first (each from the one before). */
-export async function recordCompletedRollups(db: Db, orgId: string, seq: number, g = USAGE_GEOMETRY): Promise<void> {
-  for (const run of runsEndingAt(seq, g)) await buildRollups(db, orgId, [run], g);
+/**
+ * After entry `seq` is in the log: writes the rollups it completes, leaf first (each from the one
+ * before). `leaf`: the entries of the leaf it completes when the caller has them all (the ledger's
+ * writer, for the entries it wrote), so the leaf is not read back.
+ */
+export async function recordCompletedRollups(
+  db: Db,
+  orgId: string,
+  seq: number,
+  g = USAGE_GEOMETRY,
+  leaf?: UsageEntry[],
+): Promise<void> {
+  for (const run of runsEndingAt(seq, g)) await buildRollups(db, orgId, [run], g, run.level === 0 ? leaf : undefined);
 }

@@ -8,6 +8,8 @@ const MAX_ATTEMPTS = 50;
 /** Entries per insert. */
 const MAX_ROUND = 256;
 const MAX_KNOWN_HEADS = 10_000;
+/** Organizations whose last entries this process keeps, to sum a completed rollup leaf without reading it back. */
+const MAX_TAILS = 1_000;
 /**
  * Entries this process writes on a head before it reads the log after it again. Only for fairness
  * between processes: a writer that never reads would always beat one that has just read the head
@@ -75,10 +77,14 @@ export class LedgerWriter {
   private running = false;
   /** The last head this process read or wrote per organization; stale when another process appended. */
   private known = new Map<string, KnownHead>();
+  /** Per organization, the entries this process wrote since the last multiple of `leaf`. */
+  private tails = new Map<string, CreditEntryDoc[]>();
 
   constructor(
     private readonly db: Db,
     private readonly readHead: (db: Db, orgId: string) => Promise<Head>,
+    /** Entries per usage-rollup leaf: an entry that completes one comes with the leaf's entries when this process wrote them all. */
+    private readonly leaf: number,
   ) {}
 
   append(orgId: string, build: (head: Head) => EntryDraft, key?: string): Promise<AppendResult> {
@@ -90,6 +96,7 @@ export class LedgerWriter {
 
   forget(orgId: string): void {
     this.known.delete(orgId);
+    this.tails.delete(orgId);
   }
 
   private remember(orgId: string, known: KnownHead) {
@@ -127,7 +134,11 @@ export class LedgerWriter {
   /** One round: settles what it decides and returns the changes to try again. */
   private async commitRound(round: Waiting[]): Promise<Waiting[]> {
     const byOrg = new Map<string, Waiting[]>();
-    for (const waiting of round) byOrg.set(waiting.orgId, [...(byOrg.get(waiting.orgId) ?? []), waiting]);
+    for (const waiting of round) {
+      const changes = byOrg.get(waiting.orgId);
+      if (changes) changes.push(waiting);
+      else byOrg.set(waiting.orgId, [waiting]);
+    }
     // A head this process wrote last is the likeliest to hold: its entries go first, so that an
     // organization another process is writing to (its head just read) does not stop the others'.
     const plans = (await Promise.all([...byOrg].map(([orgId, changes]) => this.plan(orgId, changes)))).sort(
@@ -195,7 +206,8 @@ export class LedgerWriter {
       if ('entry' in step) {
         const index = entryIndex++;
         const earlier = replays.get(step.entry.idempotencyKey);
-        if (index < committed) step.waiting.resolve({ entry: step.entry, replayed: false });
+        if (index < committed)
+          step.waiting.resolve({ entry: step.entry, replayed: false, leaf: this.wrote(step.entry) });
         else if (earlier) step.waiting.resolve({ entry: earlier, replayed: true });
         else if (index === committed && outcome === 'failed') step.waiting.reject(error);
         else again.push(step.waiting);
@@ -218,6 +230,20 @@ export class LedgerWriter {
     // against every change left of this organization.
     if (outcome === 'unexplained') for (const waiting of again) waiting.attempts += 1;
     return again;
+  }
+
+  /** Keeps an entry this process committed; returns the leaf it completes when this process wrote all of it. */
+  private wrote(entry: CreditEntryDoc): CreditEntryDoc[] | undefined {
+    const tail = this.tails.get(entry.orgId) ?? [];
+    this.tails.delete(entry.orgId);
+    if (this.tails.size >= MAX_TAILS) this.tails.delete(this.tails.keys().next().value as string);
+    const first = entry.seq - ((entry.seq - 1) % this.leaf);
+    const kept = [...tail.filter((e) => e.seq >= first && e.seq < entry.seq), entry];
+    if (entry.seq % this.leaf !== 0) {
+      this.tails.set(entry.orgId, kept);
+      return undefined;
+    }
+    return kept.length === this.leaf ? kept : undefined;
   }
 
   /**
