@@ -73,7 +73,8 @@ export function forgetHead(db: Db, orgId: string): void {
  * idempotency key means this key was already charged: the earlier entry is returned. Afterwards
  * the account cache is brought forward and the usage rollups the entry completes are written
  * (rollups.ts) by the request whose entry completes them, so every completed leaf is written
- * whatever the size of the group.
+ * whatever the size of the group. `idempotencyKey`, when the caller has one (the key `build` puts
+ * in the entry): a change refused on the head is answered as a replay if that key was charged before.
  */
 export async function appendEntry(
   db: Db,
