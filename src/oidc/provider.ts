@@ -11,7 +11,7 @@ import { validateClientMetadata } from './client-metadata.js';
 import { loadOrgBoundGrant } from './existing-grant.js';
 import { noteServerError } from './outage-answers.js';
 import { renderOidcError } from './render-error.js';
-import { getResourceServerInfo } from './resource-servers.js';
+import { chooseGrantedResource, getResourceServerInfo } from './resource-servers.js';
 import { announceRevocations } from './revocation-events.js';
 import { introspectionAllowed, revocationAllowed } from './token-policies.js';
 import { recordIssuedToken, tokenRecordFields } from './token-records.js';
@@ -94,9 +94,11 @@ export function buildProvider({ config, stores, logger, publisher, signingKeys, 
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       resourceIndicators: {
         enabled: true,
-        defaultResource: (_ctx, _client, oneOf) => oneOf ?? config.defaultResource,
-        // Refreshes keep the granted resource, so a client that omits it is not sent back to sign in.
-        useGrantedResource: (_ctx, model) => (model as { kind?: string }).kind === 'RefreshToken',
+        defaultResource: (_ctx, _client, oneOf) => chooseGrantedResource(oneOf, config.defaultResource),
+        // A token request that names no resource gets the one the person consented to (RFC 8707 §2.2), at
+        // the code exchange as after a refresh: clients such as openid-client send `resource` on the
+        // authorization request only.
+        useGrantedResource: () => true,
         getResourceServerInfo: (ctx, indicator, client) => getResourceServerInfo(db, ctx, indicator, client),
       },
     },

@@ -48,6 +48,24 @@ export async function getResourceServerInfo(
   };
 }
 
+/**
+ * `defaultResource`: the resource of a request that names none. At the authorization endpoint that is
+ * the configured default; at the token endpoint, when several resources were granted, the default if
+ * it is one of them, else the client must say which (RFC 8707 §2.2: one resource per access token).
+ */
+export function chooseGrantedResource(
+  granted: string | readonly string[] | undefined,
+  configured: string | undefined,
+): string | undefined {
+  if (typeof granted === 'string') return granted;
+  if (!granted) return configured;
+  if (granted.length === 1) return granted[0];
+  if (configured && granted.includes(configured)) return configured;
+  throw new errors.InvalidTarget(
+    `several resources were granted; send the one this token is for as "resource": ${granted.join(', ')}`,
+  );
+}
+
 /** `https://mcp.example.com` and `https://mcp.example.com/` name the same pathless resource. */
 function otherSlashForm(indicator: string): string {
   const url = URL.parse(indicator);
