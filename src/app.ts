@@ -15,6 +15,7 @@ import type { Oidc } from './oidc/index.js';
 import { createLoginLimiter } from './oidc/interactions/login-limiter.js';
 import { interactionRoutes } from './oidc/interactions/routes.js';
 import { discoveryAliases, publicEndpointCors, registrationRateLimit } from './oidc/mcp-edge.js';
+import { oauthMethodErrors } from './oidc/oauth-method-errors.js';
 import { oauthOutageAnswers } from './oidc/outage-answers.js';
 import { refuseEncodedBodies } from './oidc/request-encoding.js';
 import { protectedResourceMetadata } from './resource/protected-resource-metadata.js';
@@ -88,6 +89,7 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
   if (config.registration !== 'off') app.use(registrationRateLimit(stores.redis, config.registrationRateLimit));
   app.use(hashPresentedClientSecrets());
   app.use(tokenEndpointRateLimit(stores.redis, config.tokenRateLimit));
+  app.use(oauthMethodErrors());
   app.use(mount(oidc.provider));
   return app;
 }
