@@ -17,6 +17,7 @@ import { interactionRoutes } from './oidc/interactions/routes.js';
 import { discoveryAliases, publicEndpointCors, registrationRateLimit } from './oidc/mcp-edge.js';
 import { oauthMethodErrors } from './oidc/oauth-method-errors.js';
 import { oauthOutageAnswers } from './oidc/outage-answers.js';
+import { refreshReplayWindow } from './oidc/refresh-replay.js';
 import { refuseEncodedBodies } from './oidc/request-encoding.js';
 import { protectedResourceMetadata } from './resource/protected-resource-metadata.js';
 import type { RevocationFeed } from './resource/revocation-feed.js';
@@ -89,6 +90,7 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
   if (config.registration !== 'off') app.use(registrationRateLimit(stores.redis, config.registrationRateLimit));
   app.use(hashPresentedClientSecrets());
   app.use(tokenEndpointRateLimit(stores.redis, config.tokenRateLimit));
+  app.use(refreshReplayWindow(stores.redis, config.refreshReuseWindowSeconds, logger));
   app.use(oauthMethodErrors());
   app.use(mount(oidc.provider));
   return app;

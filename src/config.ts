@@ -36,6 +36,7 @@ const EnvSchema = z
     API_AUTH_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     DEFAULT_RESOURCE: z.url({ protocol: /^https?$/ }).optional(),
     QUERY_SHAPE_LOG: z.string().optional(),
+    REFRESH_REUSE_WINDOW_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
     READ_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   })
   .superRefine((env, ctx) => {
@@ -77,6 +78,8 @@ export interface Config {
   defaultResource: string | undefined;
   /** A folder where the shape of every MongoDB read is recorded (to check that indexes serve them). */
   queryShapeLog: string | undefined;
+  /** Seconds after a rotation during which the same refresh token gets the same answer again (0: never). */
+  refreshReuseWindowSeconds: number;
   /** How long a cached read may live when a change notice is lost (seconds; 0 turns read caches off). */
   readCacheTtlSeconds: number;
 }
@@ -129,6 +132,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
     apiAuthFailuresPerIp: e.API_AUTH_FAILURES_PER_IP,
     defaultResource: e.DEFAULT_RESOURCE,
     queryShapeLog: e.QUERY_SHAPE_LOG,
+    refreshReuseWindowSeconds: e.REFRESH_REUSE_WINDOW_SECONDS,
     readCacheTtlSeconds: e.READ_CACHE_TTL_SECONDS,
   };
 }

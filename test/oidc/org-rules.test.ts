@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replayKey } from '../../src/oidc/refresh-replay.js';
 import { launchBrowser } from '../support/browser.js';
 import { createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
 import { eventually } from '../support/harness.js';
@@ -197,11 +198,37 @@ describe('OAuth 2.1 rules', () => {
     });
   });
 
-  it('revokes the grant when a rotated refresh token is used again', async () => {
+  it('answers a rotated refresh token presented again within seconds with the same new pair', async () => {
+    await freshPage();
+    const first = await tokensFor(rp);
+    // Two tabs refreshing at once, then a retry: one rotation, one answer for all three.
+    const [a, b] = await Promise.all([
+      client.refreshTokenGrant(rp, first.refresh_token ?? ''),
+      client.refreshTokenGrant(rp, first.refresh_token ?? ''),
+    ]);
+    const c = await client.refreshTokenGrant(rp, first.refresh_token ?? '');
+    expect(a.refresh_token).not.toBe(first.refresh_token);
+    for (const again of [b, c]) {
+      expect(again.refresh_token).toBe(a.refresh_token);
+      expect(again.access_token).toBe(a.access_token);
+    }
+    // The answer is kept for the window only (REFRESH_REUSE_WINDOW_SECONDS, 10 s by default).
+    const left = await server.stores.redis.pttl(replayKey(first.refresh_token ?? ''));
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(10_000);
+    // The grant lives on: the new refresh token rotates as usual.
+    const next = await client.refreshTokenGrant(rp, a.refresh_token ?? '');
+    expect(next.refresh_token).not.toBe(a.refresh_token);
+    expect((await client.tokenIntrospection(rp, next.access_token)).active).toBe(true);
+  });
+
+  it('revokes the grant when a rotated refresh token is used again after the window', async () => {
     await freshPage();
     const first = await tokensFor(rp);
     const second = await client.refreshTokenGrant(rp, first.refresh_token ?? '');
     expect(second.refresh_token).not.toBe(first.refresh_token);
+    // The window ends (as it does REFRESH_REUSE_WINDOW_SECONDS after the rotation).
+    await server.stores.redis.del(replayKey(first.refresh_token ?? ''));
     await expect(client.refreshTokenGrant(rp, first.refresh_token ?? '')).rejects.toMatchObject({
       error: 'invalid_grant',
     });

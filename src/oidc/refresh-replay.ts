@@ -1,0 +1,136 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+import { presentedClientId } from './hashed-client-secrets.js';
+
+/**
+ * Refresh-token rotation that forgives honest repeats. Rotation with reuse detection revokes the whole
+ * grant when a rotated refresh token comes back; MCP clients send the same refresh token twice within
+ * seconds (two tabs or processes refreshing at once, a retry after a lost answer) and their people
+ * would have to authorize again. So within `windowSeconds` of a rotation, the same refresh token
+ * presented by the same client with the same credentials gets the very answer the first request got
+ * (the same new pair), and a request that arrives while the first is still running waits for it.
+ * After the window, reuse detection applies (oidc-provider revokes the grant; the audit log records it).
+ *
+ * The answer is kept in Redis only for the window, encrypted with a key derived from the presented
+ * refresh token, so only a holder of that token can read it; the Redis key is another hash of it.
+ * Requests authenticated by a signed assertion (private_key_jwt: each assertion is single-use) or bound
+ * by DPoP (each proof is fresh) are left to oidc-provider as they are.
+ */
+export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?: Logger) {
+  return async (ctx: Context, next: Next) => {
+    const params = refreshParams(ctx);
+    if (windowSeconds <= 0 || !params) return next();
+    const { token, credentials } = params;
+    const id = replayId(token);
+    const key = digest('key', token);
+    let claim: [string | null, number];
+    try {
+      claim = (await redis.eval(CLAIM, 2, `refresh-replay:${id}`, `refresh-replay-lock:${id}`, LOCK_MS)) as [
+        string | null,
+        number,
+      ];
+    } catch (error) {
+      // Redis is away: rotation goes on without the window (the rate limit has already answered 503 then).
+      logger?.warn({ err: error }, 'refresh replay window unavailable');
+      return next();
+    }
+    const [stored, locked] = claim;
+    const earlier = stored ?? (locked ? undefined : await waitForAnswer(redis, id));
+    if (earlier) {
+      const answer = open(earlier, key);
+      if (answer?.credentials === credentials) return replay(ctx, answer.body);
+      return next();
+    }
+    try {
+      await next();
+      if (ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+        const sealed = seal({ credentials, body: JSON.stringify(ctx.body) }, key);
+        await redis
+          .multi()
+          .set(`refresh-replay:${id}`, sealed, 'EX', windowSeconds)
+          .del(`refresh-replay-lock:${id}`)
+          .exec();
+        return;
+      }
+    } catch (error) {
+      await redis.del(`refresh-replay-lock:${id}`).catch(() => undefined);
+      throw error;
+    }
+    await redis.del(`refresh-replay-lock:${id}`).catch(() => undefined);
+  };
+}
+
+/** How long a first request may hold the token before a concurrent one stops waiting for its answer. */
+const LOCK_MS = 10_000;
+const WAIT_STEP_MS = 20;
+
+// The stored answer if there is one; else takes the lock (1) or finds it taken (0), in one round trip.
+const CLAIM = `
+local stored = redis.call('GET', KEYS[1])
+if stored then return {stored, 0} end
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return {false, 1} end
+return {false, 0}
+`;
+
+/** A concurrent request waits for the first one's answer (or for its failure, then asks oidc-provider). */
+async function waitForAnswer(redis: Redis, id: string): Promise<string | undefined> {
+  const deadline = Date.now() + LOCK_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+    const [stored, lock] = await redis.mget(`refresh-replay:${id}`, `refresh-replay-lock:${id}`);
+    if (stored) return stored;
+    if (!lock) return undefined;
+  }
+  return undefined;
+}
+
+function refreshParams(ctx: Context): { token: string; credentials: string } | undefined {
+  if (ctx.method !== 'POST' || ctx.path !== '/token' || ctx.get('dpop')) return undefined;
+  const raw = ctx.request.body;
+  if (typeof raw !== 'string') return undefined;
+  const form = new URLSearchParams(raw);
+  const token = form.get('refresh_token');
+  if (form.get('grant_type') !== 'refresh_token' || !token || form.has('client_assertion')) return undefined;
+  // The client's credentials as presented (secrets already replaced by their hashes): a repeat must match.
+  const credentials = digest(
+    'credentials',
+    JSON.stringify([presentedClientId(ctx) ?? '', ctx.get('authorization'), form.get('client_secret') ?? '']),
+  ).toString('base64url');
+  return { token, credentials };
+}
+
+function replay(ctx: Context, body: string) {
+  ctx.status = 200;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Pragma', 'no-cache');
+  ctx.type = 'application/json';
+  ctx.body = body;
+}
+
+/** The Redis key of a refresh token's kept answer (without the key prefix). */
+export const replayKey = (refreshToken: string) => `refresh-replay:${replayId(refreshToken)}`;
+const replayId = (refreshToken: string) => digest('id', refreshToken).toString('base64url');
+
+const digest = (purpose: string, value: string) =>
+  createHash('sha256').update(`orgauth:refresh-replay:${purpose}:`).update(value).digest();
+
+function seal(answer: { credentials: string; body: string }, key: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const sealed = Buffer.concat([cipher.update(JSON.stringify(answer), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+}
+
+function open(stored: string, key: Buffer): { credentials: string; body: string } | undefined {
+  try {
+    const raw = Buffer.from(stored, 'base64url');
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    const plain = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    return JSON.parse(plain) as { credentials: string; body: string };
+  } catch {
+    return undefined;
+  }
+}
