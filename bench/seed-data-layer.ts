@@ -3,6 +3,7 @@
 // BENCH_SCALE_AUDIT / BENCH_SCALE_LEDGER entries (a tenth of each in the bench organization), and
 // BENCH_SCALE_EXPIRED expired tokens waiting for the sweep. Raw documents as Orgauth writes them.
 import { randomBytes } from 'node:crypto';
+import { readHead } from '../src/credits/ledger.js';
 import type { Db } from '../src/stores/db.js';
 
 export const DATA_LAYER_SCALE = {
@@ -96,12 +97,10 @@ export async function seedDataLayer(db: Db, bench: { orgId: string; organization
   });
 
   // Ledger: a tenth in the bench organization, the rest in chains of 100 in seeded organizations.
-  const account = await native.collection('credit_accounts').findOne({ _id: bench.orgId as never });
+  // The head, not the cached account: the cache is only brought forward every few entries.
+  const head = await readHead(db, bench.orgId);
   const benchEntries = Math.floor(scale.ledger / 10);
-  timings.ledgerBenchOrganization = await seedLedger(db, bench.orgId, benchEntries, {
-    seq: Number(account?.seq ?? 0),
-    balance: Number(account?.balance ?? 0),
-  });
+  timings.ledgerBenchOrganization = await seedLedger(db, bench.orgId, benchEntries, head);
   const perOrg = 100;
   const others = Math.min(scale.ledger - benchEntries, perOrg * bench.organizations);
   const startBalance = 1_000_000;
