@@ -1,4 +1,5 @@
 import type { Db } from '../stores/db.js';
+import { storeCachedHead } from './cache-writes.js';
 import type { CreditEntryDoc } from './model.js';
 import { recordCompletedRollups, USAGE_GEOMETRY } from './rollups.js';
 import { advanceAccount, findAccount, readChain } from './store.js';
@@ -88,8 +89,10 @@ export async function appendEntry(
     // The cache only shortens readHead's walk and a usage report's read of the log's end (usage.ts),
     // so it is brought forward every CACHE_EVERY entries.
     if (seq % CACHE_EVERY === 0) {
-      await advanceAccount(db, orgId, seq, balanceAfter);
-      await recordCompletedRollups(db, orgId, seq, USAGE_GEOMETRY, result.leaf);
+      await Promise.all([
+        storeCachedHead(db, orgId, seq, balanceAfter),
+        recordCompletedRollups(db, orgId, seq, USAGE_GEOMETRY, result.leaf),
+      ]);
     }
   }
   return { entry: result.entry, replayed: result.replayed };

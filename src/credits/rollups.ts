@@ -1,11 +1,6 @@
 import type { Db } from '../stores/db.js';
-import {
-  findUsageRollups,
-  insertUsageRollups,
-  readUsageEntries,
-  type UsageEntry,
-  type UsageRollupDoc,
-} from './store.js';
+import { storeUsageRollups } from './cache-writes.js';
+import { findUsageRollups, readUsageEntries, type UsageEntry, type UsageRollupDoc } from './store.js';
 import { type Debit, debitOf, type Sums, UsageTally } from './usage-tally.js';
 
 /**
@@ -205,7 +200,7 @@ async function buildRollups(
     const times = spans.flatMap((span) => span ?? []);
     built.push(rollupOf(orgId, run, g, tally, times, { parts: spans }));
   }
-  await insertUsageRollups(db, built);
+  await storeUsageRollups(db, built);
   return built;
 }
 

@@ -252,6 +252,32 @@ export async function advanceAccount(db: Db, orgId: string, seq: number, balance
     .catch(ignoreDuplicate);
 }
 
+export interface CachedHead {
+  orgId: string;
+  seq: number;
+  balance: number;
+}
+
+/** Moves several organizations' cached heads forward in one command (each to the furthest given). */
+export async function advanceAccounts(db: Db, heads: CachedHead[]): Promise<void> {
+  const furthest = new Map<string, CachedHead>();
+  for (const head of heads) if ((furthest.get(head.orgId)?.seq ?? -1) < head.seq) furthest.set(head.orgId, head);
+  const now = new Date();
+  const updates: AnyBulkWriteOperation<CreditAccountDoc>[] = [...furthest.values()].map(({ orgId, seq, balance }) => ({
+    updateOne: {
+      filter: { _id: orgId, seq: { $lt: seq } },
+      update: { $set: { seq, balance, updatedAt: now }, $setOnInsert: { overdraftLimit: 0 } },
+      upsert: true,
+    },
+  }));
+  try {
+    await accounts(db).bulkWrite(updates, { ordered: false });
+  } catch (error) {
+    const failures = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [error];
+    if (!failures.every((failure) => isDuplicateKeyError(failure))) throw error;
+  }
+}
+
 /** Sets the cached head to what the log says (`credits verify --repair`). */
 export async function setAccountHead(db: Db, orgId: string, seq: number, balance: number): Promise<void> {
   await accounts(db).updateOne(
