@@ -1,6 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { getMembership } from '../orgs/service.js';
+import { requiredOrgOf } from '../resources/resource-urls.js';
 import type { Db } from '../stores/db.js';
 import { findUserById } from '../users/service.js';
 import { findGrantOrg } from './grants-store.js';
@@ -90,8 +91,10 @@ async function assertResourceInOrg(
   orgId: string | undefined,
 ): Promise<void> {
   if (!audience) return;
-  const resource = await registeredResource(db, ctx, audience);
-  if (resource?.orgId && resource.orgId !== orgId) {
+  const resolved = await registeredResource(db, ctx, audience);
+  // A per-organization URL (through its server's `orgPath`) binds the token to the organization it names.
+  const required = resolved ? requiredOrgOf(resolved) : undefined;
+  if (required && required !== orgId) {
     throw new errors.InvalidTarget('the resource belongs to another organization');
   }
 }

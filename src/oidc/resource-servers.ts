@@ -1,14 +1,20 @@
 import { errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
-import { findResourceServer } from '../resources/service.js';
+import { type ResolvedResource, requiredOrgOf } from '../resources/resource-urls.js';
+import { resolveResource } from '../resources/service.js';
 import type { Db } from '../stores/db.js';
 
-type Registered = Awaited<ReturnType<typeof findResourceServer>>;
-
 /** oidc-provider asks about the same resource more than once per request: one read per request and indicator. */
-const perRequest = new WeakMap<object, Map<string, Promise<Registered>>>();
+const perRequest = new WeakMap<object, Map<string, Promise<ResolvedResource | null>>>();
 
-/** The registered resource server of an indicator (either slash form), read once per request. */
-export function registeredResource(db: Db, ctx: KoaContextWithOIDC, indicator: string): Promise<Registered> {
+/**
+ * The registered resource server of an indicator (exactly, either slash form, or under a registered
+ * base), with the audience and the organization its URL names; read once per request.
+ */
+export function registeredResource(
+  db: Db,
+  ctx: KoaContextWithOIDC,
+  indicator: string,
+): Promise<ResolvedResource | null> {
   let seen = perRequest.get(ctx);
   if (!seen) {
     seen = new Map();
@@ -16,9 +22,7 @@ export function registeredResource(db: Db, ctx: KoaContextWithOIDC, indicator: s
   }
   let found = seen.get(indicator);
   if (!found) {
-    found = findResourceServer(db, indicator).then(
-      async (resource) => resource ?? (await findResourceServer(db, otherSlashForm(indicator))),
-    );
+    found = resolveResource(db, indicator);
     seen.set(indicator, found);
   }
   return found;
@@ -31,17 +35,22 @@ export async function getResourceServerInfo(
   indicator: string,
   client: { metadata(): Record<string, unknown> },
 ): Promise<ResourceServer> {
-  const resource = await registeredResource(db, ctx, indicator);
-  if (!resource) throw new errors.InvalidTarget(`resource ${indicator} is not registered`);
+  const resolved = await registeredResource(db, ctx, indicator);
+  if (!resolved) throw new errors.InvalidTarget(`resource ${indicator} is not registered`);
+  const { server: resource } = resolved;
+  if (resolved.urlOrgId && resource.orgId && resolved.urlOrgId !== resource.orgId) {
+    throw new errors.InvalidTarget('the resource belongs to another organization');
+  }
   // metadata() builds a snake_case copy of the whole client on each call: once per request.
   const { org_id: clientOrg, resource_scopes: limit } = client.metadata();
-  if (resource.orgId && clientOrg && clientOrg !== resource.orgId) {
+  const resourceOrg = requiredOrgOf(resolved);
+  if (resourceOrg && typeof clientOrg === 'string' && clientOrg !== resourceOrg) {
     throw new errors.InvalidTarget('the resource belongs to another organization');
   }
   const allowed = typeof limit === 'string' ? new Set(limit.split(' ')) : undefined;
   return {
     scope: resource.scopes.filter((scope) => !allowed || allowed.has(scope)).join(' '),
-    audience: resource._id,
+    audience: resolved.audience,
     accessTokenTTL: resource.accessTokenTtl,
     accessTokenFormat: resource.format,
     ...(resource.format === 'jwt' ? { jwt: { sign: { alg: 'RS256' } } } : {}),
@@ -64,11 +73,4 @@ export function chooseGrantedResource(
   throw new errors.InvalidTarget(
     `several resources were granted; send the one this token is for as "resource": ${granted.join(', ')}`,
   );
-}
-
-/** `https://mcp.example.com` and `https://mcp.example.com/` name the same pathless resource. */
-function otherSlashForm(indicator: string): string {
-  const url = URL.parse(indicator);
-  if (url?.pathname !== '/' || url.search) return indicator;
-  return indicator.endsWith('/') ? indicator.slice(0, -1) : `${indicator}/`;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findResourceServer } from '../resources/service.js';
+import { resolveResource } from '../resources/service.js';
 import type { Db } from '../stores/db.js';
 import type { Page, PageQuery } from '../stores/pagination.js';
 import { parseInput } from '../validation.js';
@@ -85,9 +85,11 @@ export async function appRefusal(
   }
   if (org.resourcePolicy === 'approved') {
     for (const uri of resources) {
-      const resource = await findResourceServer(db, uri);
-      if (resource?.orgId === orgId) continue;
-      if (!(await approved('resource', uri))) {
+      // A URL under a registered base is approved through the base (or by itself).
+      const resolved = await resolveResource(db, uri);
+      if (resolved?.server.orgId === orgId) continue;
+      const base = resolved?.server._id;
+      if (!(await approved('resource', uri)) && !(base && base !== uri && (await approved('resource', base)))) {
         return `${org.name} allows only approved servers, and ${uri} is not approved yet. Ask an administrator of ${org.name} to approve it.`;
       }
     }

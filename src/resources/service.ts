@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidError, NotFoundError } from '../errors.js';
 import { getOrganization } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
 import { isDuplicateKeyError } from '../stores/db.js';
 import type { PageQuery } from '../stores/pagination.js';
 import { parseInput } from '../validation.js';
 import type { ResourceServerDoc } from './model.js';
+import { candidateUris, orgPathProblem, type ResolvedResource, resolveIndicator } from './resource-urls.js';
 import * as store from './store.js';
 
 const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -23,10 +24,31 @@ export const createResourceServerSchema = z.object({
     .refine((u) => !u.includes('#'), 'must not contain a fragment'),
   scopes: tokenSettings.scopes.default([]),
   orgId: z.string().optional(),
+  /** `prefix`: the URI is a base, and URLs under it are accepted too (default when `orgPath` is given). */
+  match: z.enum(['exact', 'prefix'], { error: 'must be exact or prefix' }).optional(),
+  orgPath: z
+    .string()
+    .max(200)
+    .superRefine((value, ctx) => {
+      const problem = orgPathProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   format: tokenSettings.format.default('jwt'),
   accessTokenTtl: tokenSettings.accessTokenTtl.default(3600),
 });
 export type CreateResourceServerInput = z.input<typeof createResourceServerSchema>;
+
+/** How a new registration matches URLs: `orgPath` needs a base, and a base ending in `/` reads best. */
+function matching(data: z.output<typeof createResourceServerSchema>) {
+  const match = data.match ?? (data.orgPath ? 'prefix' : 'exact');
+  if (data.orgPath && match !== 'prefix') {
+    throw new InvalidError('orgPath needs match "prefix": the organization appears in URLs under the base', {
+      orgPath: 'needs match "prefix"',
+    });
+  }
+  return { match, orgPath: data.orgPath ? `/${data.orgPath.replace(/^\/+/, '')}` : null };
+}
 
 export async function createResourceServer(db: Db, input: CreateResourceServerInput): Promise<ResourceServerDoc> {
   const data = parseInput(createResourceServerSchema, input);
@@ -35,6 +57,7 @@ export async function createResourceServer(db: Db, input: CreateResourceServerIn
     _id: data.uri,
     scopes: [...new Set(data.scopes)],
     orgId: data.orgId ?? null,
+    ...matching(data),
     format: data.format,
     accessTokenTtl: data.accessTokenTtl,
     createdAt: new Date(),
@@ -53,11 +76,22 @@ export async function findResourceServer(db: Db, uri: string): Promise<ResourceS
   return store.findResourceServerAcrossOrganizations(db, uri);
 }
 
+/**
+ * The resource server a resource indicator names (exactly, or as a URL under a registered base),
+ * with the token audience and the organization the URL names: one cached read per indicator.
+ */
+export async function resolveResource(db: Db, indicator: string): Promise<ResolvedResource | null> {
+  const found = await store.findResourceServersByUris(db, indicator, candidateUris(indicator));
+  return resolveIndicator(indicator, found);
+}
+
 export function presentResourceServer(doc: ResourceServerDoc) {
   return {
     uri: doc._id,
     scopes: doc.scopes,
     orgId: doc.orgId ?? null,
+    match: doc.match === 'prefix' ? ('prefix' as const) : ('exact' as const),
+    orgPath: doc.orgPath ?? null,
     format: doc.format as 'jwt' | 'opaque',
     accessTokenTtl: doc.accessTokenTtl,
     createdAt: doc.createdAt.toISOString(),

@@ -10,25 +10,54 @@ export const resourceServersCollection = declareCollection({
   name: 'resource_servers',
   indexes: [{ key: { orgId: 1, _id: 1 } }],
   queries: ['{_id, orgId}', '{orgId, _id: range?} sort {_id: 1}', '{orgId}'],
-  // Tokens name a resource by URI; which organization owns it is what the lookup finds out.
-  // Batched deletes remove by `_id` what an organization-scoped find selected.
+  // Tokens name a resource by URI; which organization owns it is what the lookup finds out. An
+  // indicator is resolved with one `{_id: in}` read of its candidate URIs (itself and the bases
+  // above it, at most a few dozen). Batched deletes remove by `_id` what an organization-scoped
+  // find selected (the same shape).
   unscopedQueries: [BATCH_DELETE, '{_id}'],
   shardKey: { _id: 1 },
-  hot: ['{_id}'],
+  hot: [BATCH_DELETE],
 });
 
 const resourceServers = (db: Db) => openCollection<ResourceServerDoc>(db, resourceServersCollection);
 const CACHE = resourceServersCollection.name;
+/** Resolutions by indicator: the registrations among an indicator's candidate URIs. */
+const BY_INDICATOR = `${CACHE}:by-indicator`;
+
+/**
+ * After a write of `uri`: forget it, and every cached resolution it may be part of. Those are the
+ * indicators it is a candidate of, which all start with it (without its trailing slash).
+ */
+function forgetResource(db: Db, uri: string): void {
+  forgetCached(db, CACHE, uri);
+  forgetCachedPrefix(db, BY_INDICATOR, uri.replace(/\/$/, ''));
+}
 
 /** Inserts a resource server; a URI already registered fails with a duplicate key error. */
 export async function insertResourceServer(db: Db, doc: ResourceServerDoc): Promise<void> {
-  await resourceServers(db).insertOne(doc);
-  forgetCached(db, CACHE, doc._id);
+  try {
+    await resourceServers(db).insertOne(doc);
+  } finally {
+    forgetResource(db, doc._id);
+  }
 }
 
 /** Token issuance names a resource by URI alone, in whichever organization owns it (or none). */
 export function findResourceServerAcrossOrganizations(db: Db, uri: string): Promise<ResourceServerDoc | null> {
   return cachedRead(db, CACHE, uri, () => resourceServers(db).findOne({ _id: uri }));
+}
+
+/** The registered resource servers among an indicator's candidate URIs: one read, cached by indicator. */
+export function findResourceServersByUris(
+  db: Db,
+  indicator: string,
+  uris: string[],
+): Promise<readonly ResourceServerDoc[]> {
+  return cachedRead(db, BY_INDICATOR, indicator, () =>
+    resourceServers(db)
+      .find({ _id: { $in: uris } })
+      .toArray(),
+  );
 }
 
 /** A resource server of the organization; another organization's (or a platform-wide one) is not found. */
@@ -59,14 +88,14 @@ export async function updateOrgResourceServer(
       { returnDocument: 'after' },
     );
   } finally {
-    forgetCached(db, CACHE, uri);
+    forgetResource(db, uri);
   }
 }
 
 /** Whether the organization had a resource server by that URI to delete. */
 export async function deleteOrgResourceServer(db: Db, orgId: string, uri: string): Promise<boolean> {
   const deleted = (await resourceServers(db).deleteOne({ _id: uri, orgId })).deletedCount > 0;
-  forgetCached(db, CACHE, uri);
+  forgetResource(db, uri);
   return deleted;
 }
 
@@ -77,5 +106,6 @@ export async function deleteResourceServersOfOrganization(db: Db, orgId: string)
   } finally {
     // Cached by URI, which does not name the organization: forget them all (organizations are rarely deleted).
     forgetCachedPrefix(db, CACHE, '');
+    forgetCachedPrefix(db, BY_INDICATOR, '');
   }
 }
