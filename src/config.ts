@@ -38,10 +38,33 @@ const EnvSchema = z
     QUERY_SHAPE_LOG: z.string().optional(),
     REFRESH_REUSE_WINDOW_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
     READ_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+    CIMD_ENABLED: booleanFlag.default(true),
+    CIMD_ALLOW_PRIVATE_HOSTS: booleanFlag.default(false),
+    CIMD_EXTRA_CA_FILE: z.string().optional(),
+    CIMD_CACHE_MIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    CIMD_CACHE_MAX_SECONDS: z.coerce.number().int().min(0).max(7 * 86_400).default(86_400),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.ISSUER?.startsWith('http://')) {
       ctx.addIssue({ code: 'custom', path: ['ISSUER'], message: 'must be https in production' });
+    }
+    // Fetching client metadata documents from private addresses is for local development only.
+    if (env.NODE_ENV === 'production' && env.CIMD_ALLOW_PRIVATE_HOSTS) {
+      ctx.addIssue({ code: 'custom', path: ['CIMD_ALLOW_PRIVATE_HOSTS'], message: 'must be false in production' });
+    }
+    if (env.CIMD_EXTRA_CA_FILE && !env.CIMD_ALLOW_PRIVATE_HOSTS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CIMD_EXTRA_CA_FILE'],
+        message: 'is a development setting: it needs CIMD_ALLOW_PRIVATE_HOSTS=true',
+      });
+    }
+    if (env.CIMD_CACHE_MIN_SECONDS > env.CIMD_CACHE_MAX_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CIMD_CACHE_MIN_SECONDS'],
+        message: 'must not exceed CIMD_CACHE_MAX_SECONDS',
+      });
     }
   });
 
@@ -82,6 +105,19 @@ export interface Config {
   refreshReuseWindowSeconds: number;
   /** How long a cached read may live when a change notice is lost (seconds; 0 turns read caches off). */
   readCacheTtlSeconds: number;
+  /** Client ID Metadata Documents: https URLs as client ids, fetched and checked (src/oidc/client-id-metadata). */
+  clientIdMetadata: ClientIdMetadataConfig;
+}
+
+export interface ClientIdMetadataConfig {
+  enabled: boolean;
+  /** Development only: documents (and their jwks_uri) may live on loopback or private addresses. */
+  allowPrivateHosts: boolean;
+  /** Development only: a PEM file of an extra certificate authority trusted for those fetches. */
+  extraCaFile: string | undefined;
+  /** Bounds on how long a fetched document is cached, whatever its HTTP caching headers say. */
+  cacheMinSeconds: number;
+  cacheMaxSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -134,5 +170,12 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
     queryShapeLog: e.QUERY_SHAPE_LOG,
     refreshReuseWindowSeconds: e.REFRESH_REUSE_WINDOW_SECONDS,
     readCacheTtlSeconds: e.READ_CACHE_TTL_SECONDS,
+    clientIdMetadata: {
+      enabled: e.CIMD_ENABLED,
+      allowPrivateHosts: e.CIMD_ALLOW_PRIVATE_HOSTS,
+      extraCaFile: e.CIMD_EXTRA_CA_FILE,
+      cacheMinSeconds: e.CIMD_CACHE_MIN_SECONDS,
+      cacheMaxSeconds: e.CIMD_CACHE_MAX_SECONDS,
+    },
   };
 }

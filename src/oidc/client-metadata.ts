@@ -1,6 +1,7 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { orgIdSchema } from '../orgs/schema.js';
 import { OIDC_SCOPES } from './claims.js';
+import { checkMetadataDocument, isMetadataDocumentClientId } from './client-id-metadata/document-rules.js';
 import { isNativeRedirect } from './clients.js';
 
 /**
@@ -15,6 +16,7 @@ export function validateClientMetadata(
   metadata: Record<string, unknown>,
 ): void {
   if (ctx?.oidc?.route === 'registration') validateRegistration(ctx, key, value, metadata);
+  if (key === 'org_id' && isMetadataDocumentClientId(metadata.client_id)) validateMetadataDocument(metadata);
   if (value === undefined || value === null) return;
   if (key === 'org_id' && !orgIdSchema.safeParse(value).success) {
     throw new errors.InvalidClientMetadata('org_id must be an organization id');
@@ -48,6 +50,21 @@ function validateRegistration(ctx: KoaContextWithOIDC, key: string, value: unkno
       'open registration is for public clients: token_endpoint_auth_method must be none',
     );
   }
+  splitScopes(metadata);
+  const redirects = Array.isArray(metadata.redirect_uris) ? (metadata.redirect_uris as unknown[]) : [];
+  if (redirects.some((uri) => typeof uri === 'string' && isNativeRedirect(uri))) metadata.application_type = 'native';
+}
+
+/**
+ * A client ID metadata document (client-id-metadata/document-rules.ts) is a registration by its
+ * owner: MCP scopes in `scope` become `resource_scopes`, loopback or private-scheme redirect URIs
+ * make a native app (their exact match is enforced per request).
+ */
+function validateMetadataDocument(metadata: Record<string, unknown>) {
+  if (metadata.resource_scopes !== undefined && metadata.resource_scopes !== null) {
+    throw new errors.InvalidClientMetadata('client_id metadata document cannot set resource_scopes');
+  }
+  checkMetadataDocument(metadata);
   splitScopes(metadata);
   const redirects = Array.isArray(metadata.redirect_uris) ? (metadata.redirect_uris as unknown[]) : [];
   if (redirects.some((uri) => typeof uri === 'string' && isNativeRedirect(uri))) metadata.application_type = 'native';

@@ -7,6 +7,7 @@ import type { RevocationPublisher } from '../revocation/publisher.js';
 import type { Stores } from '../stores/index.js';
 import { createAdapterFactory } from './adapters/index.js';
 import { CLAIMS, extraTokenClaims, findAccount, OIDC_SCOPES } from './claims.js';
+import { clientIdMetadataConfiguration } from './client-id-metadata/feature.js';
 import { validateClientMetadata } from './client-metadata.js';
 import { loadOrgBoundGrant } from './existing-grant.js';
 import { noteServerError } from './outage-answers.js';
@@ -44,6 +45,7 @@ export const TTL = {
 export function buildProvider({ config, stores, logger, publisher, signingKeys, cookieKeys }: OidcDeps): Provider {
   const { db } = stores;
   const secureCookies = config.issuer.startsWith('https://');
+  const clientIdMetadata = clientIdMetadataConfiguration(config.clientIdMetadata);
   const configuration: Configuration = {
     adapter: createAdapterFactory(stores, { enrich: (model, payload) => tokenRecordFields(db, model, payload) }),
     jwks: signingKeys as Configuration['jwks'],
@@ -91,6 +93,7 @@ export function buildProvider({ config, stores, logger, publisher, signingKeys, 
       },
       revocation: { enabled: true, allowedPolicy: (ctx, client, token) => revocationAllowed(ctx, client, token) },
       userinfo: { enabled: true },
+      clientIdMetadataDocument: clientIdMetadata.feature,
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       resourceIndicators: {
         enabled: true,
@@ -127,6 +130,9 @@ export function buildProvider({ config, stores, logger, publisher, signingKeys, 
       api_key_introspection_endpoint: `${config.issuer}/api-keys/introspection`,
     },
     conformIdTokenClaims: false,
+    // Every document fetched for a client (metadata document, jwks_uri) goes through our guarded fetch.
+    fetch: clientIdMetadata.fetch,
+    fetchResponseBodyLimits: clientIdMetadata.fetchResponseBodyLimits,
   };
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;

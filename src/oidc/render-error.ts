@@ -1,6 +1,7 @@
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import { renderErrorPage, renderStoreOutage } from '../http/views.js';
 import { isStoreOutage } from '../stores/outage.js';
+import { documentErrorPage } from './client-id-metadata/error-page.js';
 
 const HEADINGS: Record<string, string> = {
   invalid_request: 'This sign-in link is not valid',
@@ -19,6 +20,11 @@ const HEADINGS: Record<string, string> = {
 export async function renderOidcError(ctx: KoaContextWithOIDC, out: ErrorOut, error: Error): Promise<void> {
   if (isStoreOutage(error)) {
     renderStoreOutage(ctx, 'Sign-in is temporarily unavailable');
+    return;
+  }
+  const document = documentErrorPage(ctx, error);
+  if (document) {
+    renderErrorPage(ctx, { status: Math.max(ctx.status, 400), ...document });
     return;
   }
   renderErrorPage(ctx, {
