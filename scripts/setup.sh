@@ -17,7 +17,12 @@ if [ ! -f node_modules/.orgauth-lock ] || [ "$(cat node_modules/.orgauth-lock)" 
   echo "$lock_sum" >node_modules/.orgauth-lock
 fi
 
-npm run --silent build
+# Rebuild only when a source, the build configuration or the lockfile changed since the last build.
+stamp=dist/.orgauth-build
+if [ ! -f "$stamp" ] || [ -n "$(find src tsconfig.json tsconfig.build.json package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+  npm run --silent build
+  touch "$stamp"
+fi
 
 if [ -z "${MONGODB_URI:-}" ]; then
   bash scripts/build-ferretdb.sh

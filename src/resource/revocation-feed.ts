@@ -53,6 +53,7 @@ export function revocationFeed({
   const tokens = new Map<string, number>();
   const apiKeys = new Map<string, number>();
   let connected = false;
+  let starting = true;
 
   const latest = (map: Map<string, number>, key: string, at: number) => map.set(key, Math.max(map.get(key) ?? 0, at));
   const apply = (notice: RevocationNotice) => {
@@ -91,13 +92,23 @@ export function revocationFeed({
     const notice = parse(raw);
     if (notice) apply(notice);
   });
-  subscriber.on('ready', () => {
-    if (!connected) logger.info?.('orgauth revocation notices: listening');
-    connected = true;
+  const replayOnce = () =>
     replay().catch((error: unknown) =>
       logger.warn(`orgauth revocation notices: replay failed: ${(error as Error).message}`),
     );
+  subscriber.on('ready', () => {
+    if (!connected) logger.info?.('orgauth revocation notices: listening');
+    connected = true;
+    // While starting, the start below replays once both clients are up; later, a reconnection replays
+    // what it missed as soon as the reader can read (it may come back after the subscriber).
+    if (!starting) catchUp();
   });
+  // Subscribing again is harmless (the start may have failed before it subscribed).
+  const catchUp = () => {
+    subscriber.subscribe(revocationChannel(keyPrefix)).catch(() => undefined);
+    if (reader.status === 'ready') void replayOnce();
+    else reader.once('ready', () => void replayOnce());
+  };
   subscriber.on('error', () => {});
   reader.on('error', () => {});
   subscriber.on('close', () => {
@@ -113,6 +124,9 @@ export function revocationFeed({
       await replay();
     } catch (error) {
       logger.warn(`orgauth revocation notices are not arriving (${(error as Error).message}); JWTs are still verified`);
+      if (subscriber.status === 'ready') catchUp();
+    } finally {
+      starting = false;
     }
   })();
 

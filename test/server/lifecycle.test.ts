@@ -23,6 +23,8 @@ describe('server process', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toContain('"msg":"shutting down"');
+    // A clean start and stop log no false alarms (a replay tried before Redis was connected, warnings).
+    expect(output).not.toMatch(/replay failed|DeprecationWarning|"level":50/);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 
