@@ -1,18 +1,36 @@
 import Router from '@koa/router';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import Koa from 'koa';
+import Koa, { type Context } from 'koa';
 import { type OrgAuth, protectedResourceMetadata, type RevocationFeed, requireOrgToken } from 'orgauth/koa';
 
 export interface McpExampleOptions {
   /** Orgauth's issuer URL. */
   issuer: string;
-  /** This server's base URL, registered at Orgauth as a resource (`orgauth resource create --uri`). */
+  /**
+   * This server's base URL, ending in `/`, registered at Orgauth as a base whose URLs name their
+   * organization (`orgauth resource create --uri <base> --org-path '/orgs/{orgId}/'`).
+   */
   resource: string;
   revocation?: RevocationFeed;
 }
 
 export const MCP_SCOPE = 'mcp:tools';
+
+const METADATA_PATH = '/.well-known/oauth-protected-resource';
+
+/** Each organization's MCP URL is a resource of its own: the `resource` clients ask for, the tokens' `aud`. */
+export const mcpUrlFor = (base: string, orgId: string) => `${base}orgs/${encodeURIComponent(orgId)}/mcp`;
+
+/**
+ * RFC 9728 §3.3: the metadata names the resource it was fetched for. The path after the well-known
+ * prefix is the resource's path (`…/oauth-protected-resource/orgs/x/mcp` describes `/orgs/x/mcp`);
+ * the bare document describes the server's base.
+ */
+function resourceOfMetadata(base: string, ctx: Context): string {
+  const path = ctx.path.slice(METADATA_PATH.length);
+  return path ? new URL(path.replace(/^\/+/, ''), base).href : base;
+}
 
 /** One MCP server per request (stateless Streamable HTTP), knowing who calls and for which organization. */
 function mcpServerFor(auth: OrgAuth): McpServer {
@@ -29,18 +47,24 @@ function mcpServerFor(auth: OrgAuth): McpServer {
 }
 
 /**
- * An MCP server with one URL per organization (`/orgs/:orgId/mcp`). A token is accepted only at
- * the URL of the organization it was issued for.
+ * An MCP server with one URL per organization (`/orgs/:orgId/mcp`), each its own resource. A token
+ * is accepted only at the URL it was issued for, which names the organization it belongs to;
+ * elsewhere it gets 401 `invalid_token`, so MCP clients authorize again for that URL.
  */
 export function createMcpExampleApp({ issuer, resource, revocation }: McpExampleOptions): Koa {
   const app = new Koa();
   app.use(
-    protectedResourceMetadata({ resource, issuer, scopes: [MCP_SCOPE], resourceName: 'Orgauth example MCP server' }),
+    protectedResourceMetadata({
+      resource: (ctx) => resourceOfMetadata(resource, ctx),
+      issuer,
+      scopes: [MCP_SCOPE],
+      resourceName: 'Orgauth example MCP server',
+    }),
   );
   const router = new Router();
   const auth = requireOrgToken({
     issuer,
-    audience: resource,
+    audience: (ctx) => mcpUrlFor(resource, ctx.params.orgId ?? ''),
     org: (ctx) => ctx.params.orgId,
     scopes: [MCP_SCOPE],
     revocation,

@@ -12,6 +12,6 @@ const revocation = process.env.REDIS_URL
 
 createMcpExampleApp({ issuer, resource, revocation }).listen(port, () => {
   process.stdout.write(
-    `MCP server for ${issuer} at ${resource}orgs/<orgId>/mcp\nRegister it once: npx orgauth resource create --uri ${resource} --scopes mcp:tools\n`,
+    `MCP server for ${issuer} at ${resource}orgs/<orgId>/mcp\nRegister it once: npx orgauth resource create --uri ${resource} --org-path '/orgs/{orgId}/' --scopes mcp:tools\n`,
   );
 });

@@ -59,7 +59,8 @@ export function apiAuthenticator(deps: ApiDeps, publicJwks: JSONWebKeySet, revoc
     const credential = await verify(ctx);
     if (access.kind === 'platform') throw new ForbiddenError('this route needs a platform credential');
     const orgId = access.kind === 'org' ? ctx.params.orgId : credential.claims.orgId;
-    checkOrgAndScopes(credential, orgId, [API_SCOPE]);
+    // An API credential of another organization is a permission problem here, not a reason to sign in again.
+    checkOrgAndScopes(credential, orgId, [API_SCOPE], insufficientScope);
     const { sub, keyId, clientId, jti } = credential.claims;
     const token = keyId ? {} : { clientId, tokenId: jti };
     if (!sub || sub === clientId) {

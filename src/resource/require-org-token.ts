@@ -19,8 +19,12 @@ export interface OrgAuth {
 export interface RequireOrgTokenOptions {
   /** Orgauth's issuer URL. */
   issuer: string;
-  /** This resource's identifier(s): the `aud` tokens must carry (the `resource` clients request). */
-  audience: string | string[];
+  /**
+   * This resource's identifier(s): the `aud` tokens must carry (the `resource` clients request). A
+   * function for a resource with one URL per organization (e.g. `https://mcp.example.com/orgs/x/mcp`):
+   * a token for another organization's URL is then refused like one of another audience.
+   */
+  audience: string | string[] | ((ctx: Context) => string | string[]);
   /** The organization this request acts in (e.g. from the path); a token of any other is refused. */
   org: (ctx: Context) => string | undefined;
   /** Scopes every request needs. */
@@ -68,7 +72,11 @@ export function orgCredentialVerifier(options: Omit<RequireOrgTokenOptions, 'org
   const source = issuer ?? issuerFor(options.issuer, options.fetch);
   const introspection = options.introspection ? introspector(source, options.introspection, options.fetch) : undefined;
   const clockToleranceSeconds = options.clockToleranceSeconds ?? 5;
-  const jwt = jwtVerifier({ issuer: source, audience: options.audience, clockToleranceSeconds });
+  const jwt = jwtVerifier({ issuer: source, clockToleranceSeconds });
+  const audiences = (ctx: Context) => {
+    const audience = typeof options.audience === 'function' ? options.audience(ctx) : options.audience;
+    return typeof audience === 'string' ? [audience] : audience;
+  };
   options.revocation?.onNotice((notice) => {
     if (notice.kind === 'token') introspection?.forget(notice.jtiHash);
     else introspection?.clear();
@@ -93,19 +101,32 @@ export function orgCredentialVerifier(options: Omit<RequireOrgTokenOptions, 'org
     } else {
       throw invalidToken('the access token could not be verified');
     }
+    // JWTs always name their audience; an introspection answer is checked when it names one.
+    if (kind !== 'api_key' && (kind === 'jwt' || claims.audience)) {
+      const accepted = audiences(ctx);
+      if (!claims.audience?.some((aud) => accepted.includes(aud))) {
+        throw invalidToken("the access token's aud is not accepted here");
+      }
+    }
     if (options.revocation?.isRevoked(claims)) throw invalidToken('the access token has been revoked');
     if (!claims.orgId) throw invalidToken('the access token is not bound to an organization');
     return { claims, kind };
   };
 }
 
-/** The organization and scope rules: a credential of another organization gets 403. */
+/**
+ * The organization and scope rules. A credential of another organization is `invalid_token` (401):
+ * for this URL the client must authorize again, in this organization, which is what MCP clients do
+ * on a 401; 403 `insufficient_scope` asks for more scopes (step-up) and is kept for missing scopes.
+ * Orgauth's own admin API passes `otherOrganization` to answer 403 there.
+ */
 export function checkOrgAndScopes(
   { claims, kind }: VerifiedCredential,
   orgId: string | undefined,
   scopes: string[] = [],
+  otherOrganization: (description: string) => BearerError = invalidToken,
 ) {
-  if (!orgId || claims.orgId !== orgId) throw insufficientScope('the access token belongs to another organization');
+  if (!orgId || claims.orgId !== orgId) throw otherOrganization('the access token belongs to another organization');
   // An API key created without scopes may do whatever its member may.
   const unrestricted = kind === 'api_key' && claims.scopes.length === 0;
   const missing = unrestricted ? [] : scopes.filter((scope) => !claims.scopes.includes(scope));

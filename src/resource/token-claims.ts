@@ -14,6 +14,8 @@ export interface TokenClaims {
   jti: string | undefined;
   /** Set for Orgauth org API keys: the key's id. */
   keyId?: string | undefined;
+  /** `aud`: the resource(s) the token was issued for (none for API keys). */
+  audience?: string[] | undefined;
 }
 
 const asString = (value: unknown) => (typeof value === 'string' ? value : undefined);
@@ -31,5 +33,11 @@ export function claimsFrom(payload: Record<string, unknown>): TokenClaims {
     nbf: asNumber(payload.nbf),
     jti: asString(payload.jti),
     keyId: asString(payload.key_id),
+    audience:
+      typeof payload.aud === 'string'
+        ? [payload.aud]
+        : Array.isArray(payload.aud)
+          ? payload.aud.filter((a) => typeof a === 'string')
+          : undefined,
   };
 }

@@ -17,7 +17,6 @@ const MAX_REUSE_MS = 5 * 60_000;
 
 interface VerifyOptions {
   issuer: Issuer;
-  audience: string | string[];
   clockToleranceSeconds: number;
 }
 
@@ -42,20 +41,23 @@ export function jwtVerifier(options: VerifyOptions) {
   };
 }
 
-/** Verifies an RFC 9068 access token: signature, `typ: at+jwt`, issuer, audience, expiry. */
+/**
+ * Verifies an RFC 9068 access token: signature, `typ: at+jwt`, issuer, expiry, and that it has an
+ * audience. Which audience is accepted may depend on the request (one URL per organization), so the
+ * caller checks it, on every use of a remembered token too.
+ */
 async function verifyJwtAccessToken(
   token: string,
-  { issuer, audience, clockToleranceSeconds }: VerifyOptions,
+  { issuer, clockToleranceSeconds }: VerifyOptions,
 ): Promise<TokenClaims> {
   const metadata = await issuer.metadata();
   try {
     const { payload } = await jwtVerify(token, await issuer.keys(), {
       issuer: metadata.issuer,
-      audience,
       typ: 'at+jwt',
       algorithms: ALGORITHMS,
       clockTolerance: clockToleranceSeconds,
-      requiredClaims: ['exp', 'iat', 'client_id'],
+      requiredClaims: ['exp', 'iat', 'client_id', 'aud'],
     });
     return claimsFrom(payload as Record<string, unknown>);
   } catch (error) {

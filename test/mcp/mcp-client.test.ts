@@ -37,7 +37,8 @@ describe('an MCP client with the official SDK', () => {
     const firstTry = new StreamableHTTPClientTransport(mcp.urlFor(orgB._id), { authProvider: oauth });
     await expect(client.connect(firstTry)).rejects.toBeInstanceOf(UnauthorizedError);
     expect(oauth.client?.client_id).toMatch(/^cli_/);
-    expect(oauth.authorizationUrl?.searchParams.get('resource')).toBe(mcp.resource);
+    // The protected-resource metadata names this organization's URL (RFC 9728 §3.3), so the SDK asks for it.
+    expect(oauth.authorizationUrl?.searchParams.get('resource')).toBe(mcp.urlFor(orgB._id).href);
 
     const page = await browser.newPage();
     const callback = await authorizeInBrowser(page, oauth.authorizationUrl as URL, REDIRECT, {
@@ -66,7 +67,9 @@ describe('an MCP client with the official SDK', () => {
       },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
-    expect(elsewhere.status).toBe(403);
+    // Another organization's URL is another resource: 401 invalid_token, so the client authorizes again there.
+    expect(elsewhere.status).toBe(401);
+    expect(elsewhere.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect(elsewhere.headers.get('www-authenticate')).toContain('resource_metadata=');
   });
 });

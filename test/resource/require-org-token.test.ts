@@ -106,13 +106,9 @@ describe('requireOrgToken', () => {
     await expectRefused(await resource.call(orgId), 401, undefined);
   });
 
-  it('refuses a token of another organization with 403', async () => {
+  it('refuses a token of another organization with 401 invalid_token, so clients authorize again there', async () => {
     const { access_token } = await client.clientCredentialsGrant(rp, { resource: API, scope: 'things:read' });
-    const body = await expectRefused(
-      await resource.call(otherOrgId, `Bearer ${access_token}`),
-      403,
-      'insufficient_scope',
-    );
+    const body = await expectRefused(await resource.call(otherOrgId, `Bearer ${access_token}`), 401, 'invalid_token');
     expect(body.error_description).toContain('another organization');
   });
 
@@ -153,7 +149,7 @@ describe('requireOrgToken', () => {
       const token = await forge({ exp: Math.floor(Date.now() / 1000) + 2 });
       expect((await strict.call(orgId, `Bearer ${token}`)).status).toBe(200);
       expect((await strict.call(orgId, `Bearer ${token}`)).status).toBe(200);
-      await expectRefused(await strict.call(otherOrgId, `Bearer ${token}`), 403, 'insufficient_scope');
+      await expectRefused(await strict.call(otherOrgId, `Bearer ${token}`), 401, 'invalid_token');
       await eventually(
         async () => {
           const response = await strict.call(orgId, `Bearer ${token}`);

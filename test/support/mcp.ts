@@ -5,17 +5,25 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { createMcpExampleApp, MCP_SCOPE } from '../../examples/mcp-server/app.js';
+import { createMcpExampleApp, MCP_SCOPE, mcpUrlFor } from '../../examples/mcp-server/app.js';
 import { revocationFeed } from '../../src/resource/index.js';
 import { createResourceServer } from '../../src/resources/service.js';
 import { freePort } from '../../src/stores/local/processes.js';
 import type { startOidcServer } from './oauth.js';
 
-/** The example MCP server, registered at Orgauth as a resource, listening on loopback. */
+/**
+ * The example MCP server, registered at Orgauth as a base whose URLs name their organization
+ * (`/orgs/{orgId}/`), listening on loopback.
+ */
 export async function startMcpExample(orgauth: Awaited<ReturnType<typeof startOidcServer>>) {
   const port = await freePort();
   const resource = `http://127.0.0.1:${port}/`;
-  await createResourceServer(orgauth.stores.db, { uri: resource, scopes: [MCP_SCOPE], format: 'jwt' });
+  await createResourceServer(orgauth.stores.db, {
+    uri: resource,
+    orgPath: '/orgs/{orgId}/',
+    scopes: [MCP_SCOPE],
+    format: 'jwt',
+  });
   const revocation = revocationFeed({
     redisUrl: orgauth.config.redisUrl,
     keyPrefix: orgauth.config.redisKeyPrefix,
@@ -29,7 +37,7 @@ export async function startMcpExample(orgauth: Awaited<ReturnType<typeof startOi
   await new Promise((resolve) => server.once('listening', resolve));
   return {
     resource,
-    urlFor: (orgId: string) => new URL(`${resource}orgs/${orgId}/mcp`),
+    urlFor: (orgId: string) => new URL(mcpUrlFor(resource, orgId)),
     close: async () => {
       await revocation.close();
       await new Promise((resolve) => server.close(resolve));

@@ -11,8 +11,10 @@ import type { Stores } from '../../stores/index.js';
 import { isStoreOutage } from '../../stores/outage.js';
 import { emailSchema } from '../../users/schema.js';
 import { authenticate, findUserById } from '../../users/service.js';
+import { documentConsentFacts } from '../client-id-metadata/consent-facts.js';
 import type { LoginLimiter } from './login-limiter.js';
-import { type ConsentDetails, eligibleOrganizations, issueOrgBoundGrant } from './org-choice.js';
+import { type ConsentDetails, type EligibleOrg, eligibleOrganizations, issueOrgBoundGrant } from './org-choice.js';
+import { organizationNamedByResources, requestedResources } from './resource-org.js';
 import { describeScopes } from './scope-words.js';
 import { interactionSignUp } from './sign-up.js';
 
@@ -81,13 +83,64 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
       resources: [details.params.resource ?? []].flat().filter((r): r is string => typeof r === 'string'),
     });
 
+  /**
+   * The organizations the consent page offers. A per-organization resource URL leaves only the one it
+   * names (the person chose it by adding that URL); when that one cannot be chosen, this renders the
+   * refusal page and answers undefined.
+   */
+  const offeredOrganizations = async (
+    ctx: Context,
+    details: Details,
+    client: Client,
+    userId: string,
+  ): Promise<EligibleOrg[] | undefined> => {
+    const ownerOrg = client.metadata().org_id;
+    const eligible = await eligibleOrganizations(db, userId, ownerOrg);
+    const named = await organizationNamedByResources(db, requestedResources(details.params));
+    if (!named) return eligible;
+    const urls = requestedResources(details.params).join(', ');
+    if ('conflict' in named) {
+      renderErrorPage(ctx, {
+        status: 400,
+        heading: 'These server URLs belong to different organizations',
+        message: `The app asked for ${urls}, which name more than one organization; one authorization is for one organization.`,
+        hint: 'Add each organization’s URL to the app separately.',
+      });
+      return undefined;
+    }
+    const offered = eligible.filter((o) => o.id === named.orgId);
+    if (offered.length === 0) {
+      renderErrorPage(ctx, {
+        status: 403,
+        heading: 'You cannot authorize this app for this organization',
+        message:
+          typeof ownerOrg === 'string' && ownerOrg !== named.orgId
+            ? `The server URL ${urls} belongs to another organization than ${client.clientName ?? 'this app'}.`
+            : `The server URL ${urls} belongs to an organization you are not a member of.`,
+        hint: 'Check the URL you added to the app, or ask an administrator of that organization to invite you.',
+      });
+      return undefined;
+    }
+    const refused = await refusal(details, client, named.orgId);
+    if (refused) {
+      renderErrorPage(ctx, {
+        status: 403,
+        heading: `${offered[0]?.name ?? 'This organization'} does not allow this app`,
+        message: refused,
+        hint: `The server URL ${urls} belongs to ${offered[0]?.name ?? 'this organization'}, so no other organization can be chosen for it.`,
+      });
+      return undefined;
+    }
+    return offered;
+  };
+
   const showConsent = async (ctx: Context, details: Details, error?: string) => {
     const client = await clientOf(details);
     const userId = details.session?.accountId;
     if (!client || !userId) throw new errors.SessionNotFound('interaction lost its client or session');
     const user = await findUserById(db, userId);
-    const ownerOrg = client.metadata().org_id;
-    const eligible = await eligibleOrganizations(db, userId, ownerOrg);
+    const eligible = await offeredOrganizations(ctx, details, client, userId);
+    if (!eligible) return;
     if (eligible.length === 0) {
       renderErrorPage(ctx, {
         status: 403,
@@ -131,6 +184,7 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
         csrf: csrfToken(config.secretKey, `interaction:${details.uid}`),
         clientName: client.clientName ?? client.clientId,
         thirdParty: client.metadata().first_party !== true,
+        document: documentConsentFacts(client.clientId, client.redirectUris ?? [], details.params.redirect_uri),
         email: user?.email ?? '',
         scopes: describeScopes(scopes, prompt.missingResourceScopes ?? {}),
         resources: Object.keys(prompt.missingResourceScopes ?? {}),
@@ -191,7 +245,8 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
     const userId = details.session?.accountId;
     const client = await clientOf(details);
     if (!userId || !client) throw new errors.SessionNotFound('interaction lost its client or session');
-    const eligible = await eligibleOrganizations(db, userId, client.metadata().org_id);
+    const eligible = await offeredOrganizations(ctx, details, client, userId);
+    if (!eligible) return;
     const orgId = typeof body.organization === 'string' ? body.organization : '';
     const hint = details.params.organization;
     const allowed = eligible.some((o) => o.id === orgId) && (typeof hint !== 'string' || hint === orgId);
