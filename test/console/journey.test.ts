@@ -101,6 +101,12 @@ describe('the console', () => {
     await expect(alice.getByRole('cell', { name: bobEmail, exact: true }).isVisible()).resolves.toBe(true);
   });
 
+  it('marks the current section in the organization navigation', async () => {
+    await bob.goto(`/console/orgs/${acmeId}/api-keys`);
+    const current = bob.getByRole('navigation', { name: 'Organization' }).locator('a[aria-current="page"]');
+    expect(await current.allTextContents()).toEqual(['API keys']);
+  });
+
   it('switches the active organization with the switcher', async () => {
     await bob.goto(`/console/orgs/${acmeId}/api-keys`);
     const personal = bob.getByLabel('Active organization').locator('option', { hasText: '(personal)' });
