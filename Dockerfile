@@ -14,6 +14,8 @@ COPY package.json ./
 COPY bin ./bin
 COPY views ./views
 COPY public ./public
+# Served at /docs/{name} (discovery's service_documentation points there).
+COPY docs ./docs
 USER node
 EXPOSE 3000
 CMD ["node", "dist/main.js"]

@@ -6,6 +6,7 @@ import { API_SCOPE, adminApi, apiNotFound, apiRateLimits, apiResource } from './
 import { apiKeyIntrospectionRoutes } from './apikeys/introspection.js';
 import type { Config } from './config.js';
 import { consoleNotFound, consoleRoutes, consoleSessions } from './console/index.js';
+import { docsRoutes } from './http/docs.js';
 import { errorBoundary } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { requestContext } from './http/request-context.js';
@@ -78,6 +79,7 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
     adminApi(apiDeps, oidc.publicJwks, revocation),
     apiKeyIntrospectionRoutes(oidc.provider, stores.db),
     healthRoutes(stores),
+    docsRoutes(),
     assetRoutes(config.issuer),
     interactionRoutes({ config, stores, provider: oidc.provider, loginLimiter }),
     consoleRoutes({ api: apiDeps, sessions, loginLimiter }),
