@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createApiKey } from '../src/apikeys/service.js';
 import { loadConfig } from '../src/config.js';
-import { addCredits } from '../src/credits/service.js';
+import { addCredits, debitCredits } from '../src/credits/service.js';
 import { verifyLedgers } from '../src/credits/verify.js';
 import { createOrganization } from '../src/orgs/service.js';
 import { openStores } from '../src/stores/index.js';
@@ -141,6 +141,45 @@ async function debits(server: ChildProcess, orgs: Org[], label: string, connecti
   };
 }
 
+/**
+ * The ledger alone: debits through the credits service in this process (no HTTP, authentication or
+ * rate limits), 32 at a time, for the CPU the write path itself costs per debit.
+ */
+async function serviceOnly(orgs: Org[], label: string, seconds = DURATION) {
+  const run = async (tag: string, ms: number) => {
+    let n = 0;
+    const until = Date.now() + ms;
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (Date.now() < until) {
+          const i = n++;
+          await debitCredits(
+            stores.db,
+            (orgs[i % orgs.length] as Org).id,
+            { amount: 1, description: 'bench' },
+            { actor: { type: 'system', id: 'bench' }, idempotencyKey: `${tag}-${i}` },
+          );
+        }
+      }),
+    );
+    return n;
+  };
+  await run(`${label}-warm`, 1_000);
+  const before = { self: process.cpuUsage(), db: cpuMs(services.dbPid) };
+  const started = Date.now();
+  const total = await run(label, seconds * 1_000);
+  const elapsed = (Date.now() - started) / 1_000;
+  const self = process.cpuUsage(before.self);
+  return {
+    debitsPerSecond: Math.round(total / elapsed),
+    total,
+    cpuUsPerDebit: {
+      process: Math.round((self.user + self.system) / total),
+      db: Math.round(((cpuMs(services.dbPid) - before.db) * 1000) / total),
+    },
+  };
+}
+
 /** MongoDB commands per debit under load: a short run with the driver's command log on. */
 async function commandsPerDebit(orgs: Org[], label: string) {
   const { server, commands, quiet } = await startServer(true);
@@ -169,6 +208,10 @@ const hotAtTwo = await debits(server, hotOrg, 'hot-2', 2);
 const hot = await debits(server, hotOrg, 'hot');
 const spread = await debits(server, spreadOrgs, 'spread');
 await stopServer(server);
+const ledgerOnly = {
+  oneHotOrganization: await serviceOnly(hotOrg, 'service-hot'),
+  hundredOrganizations: await serviceOnly(spreadOrgs, 'service-spread'),
+};
 const loadAtEnd = loadavg()[0] ?? 0;
 const commands = {
   oneHotOrganization: await commandsPerDebit(hotOrg, 'count-hot'),
@@ -185,6 +228,8 @@ const report = {
   oneHotOrganizationTwoConnections: hotAtTwo,
   oneHotOrganization: hot,
   hundredOrganizations: spread,
+  /** The credits service called in the bench's own process (no HTTP, authentication or rate limits). */
+  ledgerOnly,
   /** MongoDB commands the server sent per debit, under 32 connections (a separate, shorter run). */
   commandsPerDebit: commands,
   ledgersVerified: verify.organizations,
@@ -205,6 +250,15 @@ const table = [
   row('one hot organization', CONNECTIONS, hot, commands.oneHotOrganization),
   row('100 organizations', CONNECTIONS, spread, commands.hundredOrganizations),
 ].join('\n');
+type Service = typeof ledgerOnly.oneHotOrganization;
+const serviceRow = (scenario: string, r: Service) =>
+  `| ${scenario} | ${CONNECTIONS} callers | ${r.debitsPerSecond} | ${r.total} | ${r.cpuUsPerDebit.process} | ${r.cpuUsPerDebit.db} |`;
+const serviceTable = [
+  '| ledger alone (debitCredits in-process) | concurrency | debits/s | debits | process CPU µs/debit | FerretDB CPU µs/debit |',
+  '|---|---|---|---|---|---|',
+  serviceRow('one hot organization', ledgerOnly.oneHotOrganization),
+  serviceRow('100 organizations', ledgerOnly.hundredOrganizations),
+].join('\n');
 const breakdown = (label: string, c: { byCommand: Record<string, number> }) =>
   `- ${label}: ${Object.entries(c.byCommand)
     .map(([name, n]) => `${name} ${n}`)
@@ -213,11 +267,11 @@ writeFileSync(
   join(outDir, 'credits.md'),
   `# Debits through the admin API (${report.date}, ${DURATION}s per run, FerretDB on SQLite)\n\n` +
     `${cpus().length} CPUs shared with other work; load average ${loadAtStart.toFixed(1)} at the start, ${loadAtEnd.toFixed(1)} after the runs.\n\n` +
-    `${table}\n\nMongoDB commands per debit under 32 connections (a separate run with the driver's command log on; grouped reads and writes counted per debit):\n\n` +
+    `${table}\n\nThe same debits through the credits service in the bench's own process, without HTTP, authentication and rate limits (what the ledger's write path costs by itself):\n\n${serviceTable}\n\nMongoDB commands per debit under 32 connections (a separate run with the driver's command log on; grouped reads and writes counted per debit):\n\n` +
     `${breakdown('one hot organization', commands.oneHotOrganization)}\n${breakdown('100 organizations', commands.hundredOrganizations)}\n\n` +
     `Afterwards ${verify.organizations} ledgers verified: ${report.ledgerChainErrors} chain errors; ${report.cachesLagging} cached heads behind their log, as designed (refreshed every 16 entries and on reads).\n`,
 );
-process.stdout.write(`${table}\n`);
+process.stdout.write(`${table}\n\n${serviceTable}\n`);
 if (PROFILE) printTopFunctions(join(outDir, 'profiles'), 25);
 
 await stores.close();
