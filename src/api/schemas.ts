@@ -109,6 +109,10 @@ export const resourceServerSchema = z
     uri: z.string(),
     scopes: z.array(z.string()),
     orgId: z.string().nullable(),
+    /** `prefix`: `uri` is a base and URLs under it are resources too, each the audience of its tokens. */
+    match: z.enum(['exact', 'prefix']),
+    /** Where URLs under the base name their organization, e.g. `/orgs/{orgId}/`; null when they do not. */
+    orgPath: z.string().nullable(),
     format: z.enum(['jwt', 'opaque']),
     accessTokenTtl: z.number().int(),
     createdAt: timestamp,

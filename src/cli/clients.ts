@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../logger.js';
 import { registerOrgClient } from '../oidc/clients.js';
 import { createOidc } from '../oidc/index.js';
-import { createResourceServer } from '../resources/service.js';
+import { createResourceServer, presentResourceServer } from '../resources/service.js';
 import { deleteClientAcrossOrganizations } from '../revocation/service.js';
 import { jsonAction, withStores } from './context.js';
 
@@ -68,20 +68,38 @@ export function registerClientCommands(program: Command): void {
     .requiredOption('--uri <uri>', 'resource URI')
     .requiredOption('--scopes <scopes>', 'space-separated scopes of the resource')
     .option('--org <orgId>', 'organization owning the resource (tokens of other organizations are refused)')
+    .option('--match <match>', 'exact (the URI only) or prefix (the URI is a base: URLs under it too)')
+    .option(
+      '--org-path <template>',
+      "where URLs under the base name their organization, e.g. '/orgs/{orgId}/' (implies --match prefix)",
+    )
     .option('--format <format>', 'access token format: jwt or opaque', 'jwt')
     .option('--ttl <seconds>', 'access token lifetime in seconds', '3600')
     .action(
-      jsonAction(async (opts: { uri: string; scopes: string; org?: string; format: string; ttl: string }) =>
+      jsonAction(async (opts: ResourceCreateOptions) =>
         withStores(async ({ db }) => {
           const resource = await createResourceServer(db, {
             uri: opts.uri,
             scopes: list(opts.scopes),
             orgId: opts.org,
+            match: opts.match as 'exact' | undefined,
+            orgPath: opts.orgPath,
             format: opts.format as 'jwt',
             accessTokenTtl: opts.ttl,
           });
-          return { uri: resource._id, scopes: resource.scopes, format: resource.format };
+          const { uri, scopes, format, match, orgPath } = presentResourceServer(resource);
+          return { uri, scopes, format, match, orgPath };
         }),
       ),
     );
+}
+
+interface ResourceCreateOptions {
+  uri: string;
+  scopes: string;
+  org?: string;
+  match?: string;
+  orgPath?: string;
+  format: string;
+  ttl: string;
 }

@@ -92,11 +92,61 @@ describe('orgauth client and resource commands', () => {
       env,
     );
     expect(created.code).toBe(0);
-    expect(created.json()).toEqual({ uri, scopes: ['tools:read', 'tools:call'], format: 'opaque' });
+    expect(created.json()).toEqual({
+      uri,
+      scopes: ['tools:read', 'tools:call'],
+      format: 'opaque',
+      match: 'exact',
+      orgPath: null,
+    });
     const dup = await runCli(['resource', 'create', '--uri', uri, '--scopes', 'a'], env);
     expect(dup.stderr).toMatch(/already exists/);
     const bad = await runCli(['resource', 'create', '--uri', 'ftp://x', '--scopes', 'a', '--format', 'paseto'], env);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('registers an MCP server base whose URLs name their organization, and refuses a bad template', async () => {
+    const base = `https://mcp-${Date.now()}.example.com/`;
+    const created = await runCli(
+      ['resource', 'create', '--uri', base, '--org-path', '/orgs/{orgId}/', '--scopes', 'mcp:tools'],
+      env,
+    );
+    expect(created.code).toBe(0);
+    expect(created.json()).toEqual({
+      uri: base,
+      scopes: ['mcp:tools'],
+      format: 'jwt',
+      match: 'prefix',
+      orgPath: '/orgs/{orgId}/',
+    });
+    const prefixOnly = await runCli(
+      ['resource', 'create', '--uri', `${base}v2/`, '--match', 'prefix', '--scopes', 'mcp:tools'],
+      env,
+    );
+    expect(prefixOnly.json()).toMatchObject({ match: 'prefix', orgPath: null });
+    const noPlaceholder = await runCli(
+      ['resource', 'create', '--uri', `${base}v3/`, '--org-path', '/orgs/', '--scopes', 'a'],
+      env,
+    );
+    expect(noPlaceholder.code).not.toBe(0);
+    expect(noPlaceholder.stderr).toMatch(/\{orgId\}/);
+    const exactWithPath = await runCli(
+      [
+        'resource',
+        'create',
+        '--uri',
+        `${base}v4/`,
+        '--match',
+        'exact',
+        '--org-path',
+        '/orgs/{orgId}/',
+        '--scopes',
+        'a',
+      ],
+      env,
+    );
+    expect(exactWithPath.code).not.toBe(0);
+    expect(exactWithPath.stderr).toMatch(/prefix/);
   });
 });

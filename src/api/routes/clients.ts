@@ -157,6 +157,19 @@ export const clientRoutes = [
     },
   }),
   defineRoute({
+    method: 'post',
+    path: '/resource-servers',
+    operationId: 'createPlatformResourceServer',
+    summary:
+      'Register a platform-wide resource server (tokens of every organization), e.g. an MCP server with one URL per organization (`orgPath`)',
+    tag: 'Resource servers',
+    access: { kind: 'platform' },
+    body: createResourceServerSchema.omit({ orgId: true }).strict(),
+    response: resourceServerSchema,
+    status: 201,
+    handler: async ({ body, deps }) => presentResourceServer(await createResourceServer(deps.db, body)),
+  }),
+  defineRoute({
     method: 'patch',
     path: '/orgs/{orgId}/resource-servers',
     operationId: 'updateResourceServer',
