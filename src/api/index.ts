@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps.js';
 import { apiRouter } from './router.js';
 import { accessRoutes } from './routes/access.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { blockedHostRoutes } from './routes/blocked-hosts.js';
 import { clientRoutes } from './routes/clients.js';
 import { creditRoutes } from './routes/credits.js';
 import { memberRoutes } from './routes/members.js';
@@ -18,6 +19,7 @@ export const API_ROUTES = [
   ...apiKeyRoutes,
   ...clientRoutes,
   ...accessRoutes,
+  ...blockedHostRoutes,
   ...creditRoutes,
 ];
 

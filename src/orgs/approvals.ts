@@ -10,6 +10,7 @@ import {
   pageApprovalsOfOrganization,
   saveApproval,
 } from './approvals-store.js';
+import { blockedDocumentHost } from './blocked-hosts.js';
 import { updateOrganizationRecord } from './organizations-store.js';
 import { getOrganization } from './service.js';
 
@@ -60,7 +61,8 @@ export async function listApprovals(
 
 /**
  * Whether an app may be authorized in an organization: its own clients and resources always; a
- * third-party client or another's resource only when the organization allows any or approved it.
+ * third-party client or another's resource only when the organization allows any or approved it;
+ * never a client whose metadata document lives on a host the organization blocks.
  * Returns the reason it may not, in words for the person at the consent page.
  */
 export async function appRefusal(
@@ -80,6 +82,10 @@ export async function appRefusal(
 ): Promise<string | undefined> {
   const org = await getOrganization(db, orgId);
   const approved = (kind: ApprovalKind, ref: string) => isApproved(db, orgId, kind, ref);
+  const blockedHost = await blockedDocumentHost(db, orgId, clientId);
+  if (blockedHost) {
+    return `${org.name} does not allow apps published on ${blockedHost}, and ${clientName} is one of them. Choose another organization, or ask an administrator of ${org.name}.`;
+  }
   if (org.clientPolicy === 'approved' && clientOrgId !== orgId && !(await approved('client', clientId))) {
     return `${org.name} allows only approved apps, and ${clientName} is not approved yet. Ask an administrator of ${org.name} to approve it, or choose another organization.`;
   }

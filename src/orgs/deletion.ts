@@ -9,6 +9,7 @@ import { deleteOrgClient, revokeGrants } from '../revocation/service.js';
 import type { Db } from '../stores/db.js';
 import { detachTeams } from '../teams/service.js';
 import { deleteApprovalsOfOrganization } from './approvals-store.js';
+import { deleteBlockedHostsOfOrganization } from './blocked-hosts-store.js';
 import { deleteInvitationsOfOrganization } from './invitations-store.js';
 import { deleteMembershipsOfOrganization, memberUserIdsOfOrganization } from './members-store.js';
 import {
@@ -55,6 +56,7 @@ export async function finishOrganizationDeletion(
     deleteApiKeysOfOrganization(db, orgId),
     deleteInvitationsOfOrganization(db, orgId),
     deleteApprovalsOfOrganization(db, orgId),
+    deleteBlockedHostsOfOrganization(db, orgId),
     deleteResourceServersOfOrganization(db, orgId),
   ]);
   // Members are told (revocation notices) batch by batch before their memberships go: a crash in

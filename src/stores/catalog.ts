@@ -11,6 +11,7 @@ import { grantOrgsCollection, grantTriplesCollection, oidcGrantsCollection } fro
 import { settingsCollection, signingKeysCollection } from '../oidc/keys-store.js';
 import { issuedTokensCollection, oidcModelCollections, tokenIssuanceCollection } from '../oidc/tokens-store.js';
 import { approvalsCollection } from '../orgs/approvals-store.js';
+import { blockedHostsCollection } from '../orgs/blocked-hosts-store.js';
 import { invitationAcceptancesCollection, invitationsCollection } from '../orgs/invitations-store.js';
 import { membershipsCollection } from '../orgs/members-store.js';
 import { organizationsCollection } from '../orgs/organizations-store.js';
@@ -29,6 +30,7 @@ export const CATALOG: CollectionDeclaration[] = [
   invitationsCollection,
   invitationAcceptancesCollection,
   approvalsCollection,
+  blockedHostsCollection,
   teamsCollection,
   apiKeysCollection,
   platformKeysCollection,

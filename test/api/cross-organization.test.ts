@@ -35,7 +35,11 @@ const PARAMS: Record<string, (org: Org) => string> = {
   kind: () => 'client',
   uri: (org) => org.resourceUri,
   ref: (org) => org.toolClientId,
+  host: () => BLOCKED_HOST,
 };
+
+/** Blocking a host of client ID metadata documents names no object of either organization, as `approve`. */
+const BLOCKED_HOST = 'untrusted-docs.example.test';
 
 const TOP_UP = { amount: 100, description: 'top-up' };
 const USAGE = { amount: 5, description: 'usage' };
@@ -60,6 +64,7 @@ const BODIES: Record<string, (org: Org) => unknown> = {
   createResourceServer: (org) => ({ uri: org.resourceUri, scopes: ['taken:over'] }),
   updateResourceServer: () => ({ scopes: ['taken:over'], accessTokenTtl: 86_400 }),
   approve: () => ({ ref: 'cli_some_third_party_app' }),
+  blockHost: () => ({ host: BLOCKED_HOST }),
   setOverdraftLimit: () => ({ limit: 1_000_000 }),
   addCredits: () => TOP_UP,
   debitCredits: () => USAGE,
@@ -202,6 +207,7 @@ async function populate(label: string) {
   ok(await base.as.admin('PUT', `${o}/approvals/client`, { ref: tool.client_id }), 'client approval');
   const partner = `https://partner-${label.toLowerCase()}.example.test/`;
   ok(await base.as.admin('PUT', `${o}/approvals/resource`, { ref: partner }), 'resource approval');
+  ok(await base.as.admin('PUT', `${o}/blocked-hosts`, { host: BLOCKED_HOST }), 'blocked host');
   // No factory or route makes a grant; this is what the consent step runs when the member allows the app.
   const grantId = await issueOrgBoundGrant(server.oidc.provider, db, {
     userId: base.member._id,

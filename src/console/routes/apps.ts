@@ -30,7 +30,7 @@ export function appPages(router: Router, deps: ConsoleDeps): void {
       const cursor = ctx.query[list];
       return typeof cursor === 'string' && cursor ? { cursor, limit: '25' } : { limit: '25' };
     };
-    const [connected, clients, approvals, organization] = await Promise.all([
+    const [connected, clients, approvals, organization, blockedHosts] = await Promise.all([
       call<Page<{ userId: string }>>(ctx, deps, 'listConnectedApps', { params, query: pageOf('connected') }),
       admin ? call<Page<Client>>(ctx, deps, 'listClients', { params, query: pageOf('clients') }) : undefined,
       admin
@@ -40,6 +40,9 @@ export function appPages(router: Router, deps: ConsoleDeps): void {
           })
         : undefined,
       call<Organization>(ctx, deps, 'getOrganization', { params }),
+      admin
+        ? call<Page<{ host: string }>>(ctx, deps, 'listBlockedHosts', { params, query: pageOf('blocked') })
+        : undefined,
     ]);
     const people = await Promise.all(
       [...new Set(connected.items.map((g) => g.userId))].map((id) => findUserById(deps.api.db, id)),
@@ -54,10 +57,12 @@ export function appPages(router: Router, deps: ConsoleDeps): void {
       connected: connected.items,
       clients: clients?.items ?? [],
       approvals: approvals?.items ?? [],
+      blockedHosts: blockedHosts?.items ?? [],
       next: {
         connected: nextPage('connected', connected.nextCursor),
         clients: nextPage('clients', clients?.nextCursor),
         approvals: nextPage('approvals', approvals?.nextCursor),
+        blocked: nextPage('blocked', blockedHosts?.nextCursor),
       },
       who: (userId: string) => emails.get(userId) ?? userId,
       organization,
@@ -164,6 +169,24 @@ export function appPages(router: Router, deps: ConsoleDeps): void {
     });
     if (failure) return appsPage(ctx, { failure });
     await done(ctx, deps, 'The approval was withdrawn.', back(orgId));
+  });
+
+  router.post('/orgs/:orgId/apps/blocked-hosts', async (ctx) => {
+    const orgId = ctx.params.orgId ?? '';
+    const failure = await attempt(ctx, 'block', async () => {
+      await call(ctx, deps, 'blockHost', { params: { orgId }, body: { host: field(ctx, 'host').trim() } });
+    });
+    if (failure) return appsPage(ctx, { failure });
+    await done(ctx, deps, 'Apps from that host can no longer be authorized in this organization.', back(orgId));
+  });
+
+  router.post('/orgs/:orgId/apps/blocked-hosts/unblock', async (ctx) => {
+    const orgId = ctx.params.orgId ?? '';
+    const failure = await attempt(ctx, 'blocked', async () => {
+      await call(ctx, deps, 'unblockHost', { params: { orgId }, query: { host: field(ctx, 'host') } });
+    });
+    if (failure) return appsPage(ctx, { failure });
+    await done(ctx, deps, 'The host was unblocked.', back(orgId));
   });
 
   router.post('/orgs/:orgId/apps/connected/:grantId/revoke', async (ctx) => {
