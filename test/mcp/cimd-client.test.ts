@@ -2,6 +2,8 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approve, setAppPolicy } from '../../src/orgs/approvals.js';
+import { blockHost, unblockHost } from '../../src/orgs/blocked-hosts.js';
 import { captureCallback, launchBrowser } from '../support/browser.js';
 import { startDocumentServer } from '../support/document-server.js';
 import { createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
@@ -103,5 +105,49 @@ describe('an MCP client identified by a client ID metadata document', () => {
     // Still nothing registered: the document is the registration, fetched once and cached.
     expect(await orgauth.stores.db.connection.collection('oidc_Client').countDocuments()).toBe(0);
     expect(docs.hits(DOCUMENT_PATH)).toBe(1);
+  });
+
+  it('follows the organization’s app policy: approved by its URL, refused when its host is blocked', async () => {
+    const clientId = docs.urlFor(DOCUMENT_PATH);
+    const { db } = orgauth.stores;
+    const strict = await createOrg(db, person._id, 'Team Strict');
+    await setAppPolicy(db, strict._id, { clientPolicy: 'approved' });
+    const url = new URL(`${orgauth.issuer}/auth`);
+    url.search = new URLSearchParams({
+      client_id: clientId,
+      response_type: 'code',
+      redirect_uri: REDIRECT,
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    }).toString();
+
+    const page = await browser.newPage();
+    const allowIn = async () => {
+      await page.goto(url.href);
+      if (await page.getByLabel('Email').isVisible()) {
+        await page.getByLabel('Email').fill(person.email);
+        await page.getByLabel('Password').fill(TEST_PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+      }
+      await page.getByLabel('Organization').selectOption({ label: 'Team Strict' });
+      await page.getByRole('button', { name: 'Allow' }).click();
+    };
+
+    await allowIn();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/allows only approved apps/);
+
+    await approve(db, strict._id, 'client', clientId, person._id);
+    await blockHost(db, strict._id, '127.0.0.1', person._id);
+    await allowIn();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(
+      /does not allow apps published on 127\.0\.0\.1/,
+    );
+
+    await unblockHost(db, strict._id, '127.0.0.1');
+    const callback = captureCallback(page, REDIRECT);
+    await allowIn();
+    expect((await callback).searchParams.get('code')).toBeTruthy();
+    await page.close();
   });
 });
