@@ -12,7 +12,17 @@ import { registerUserCommands } from './users.js';
 
 const program = new Command('orgauth')
   .description('Orgauth operator commands. Output is JSON on stdout; errors are one line on stderr.')
-  .showHelpAfterError(false);
+  .showHelpAfterError(false)
+  // Commander's own errors (a missing option, an unknown command) read like every other error here.
+  .configureOutput({
+    outputError: (text, write) =>
+      write(
+        `orgauth: ${text
+          .replace(/^error: /, '')
+          .trim()
+          .replace(/\s*\n\s*/g, ' ')}\n`,
+      ),
+  });
 
 registerUserCommands(program);
 registerOrgCommands(program);

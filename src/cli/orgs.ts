@@ -3,10 +3,13 @@ import { NotFoundError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createOidc } from '../oidc/index.js';
 import { ROLES, type Role } from '../orgs/model.js';
+import { pageOrganizationsOfPlatform } from '../orgs/organizations-store.js';
 import { addMember, createOrganization } from '../orgs/service.js';
 import { removeMember } from '../revocation/service.js';
 import type { Db } from '../stores/db.js';
+import { pageQuerySchema } from '../stores/pagination.js';
 import { findUserByEmail } from '../users/service.js';
+import { parseInput } from '../validation.js';
 import { jsonAction, withStores } from './context.js';
 
 async function userIdByEmail(db: Db, email: string): Promise<string> {
@@ -16,9 +19,24 @@ async function userIdByEmail(db: Db, email: string): Promise<string> {
 }
 
 export function registerOrgCommands(program: Command): void {
-  program
-    .command('org')
-    .description('organizations')
+  const org = program.command('org').description('organizations');
+  org
+    .command('list')
+    .description('list every organization (not those being deleted), 50 at a time (pass --cursor for more)')
+    .option('--limit <n>', 'organizations per page (1-100)', '50')
+    .option('--cursor <cursor>', 'nextCursor of the previous page')
+    .action(
+      jsonAction(async (opts: { limit: string; cursor?: string }) =>
+        withStores(async ({ db }) => {
+          const page = await pageOrganizationsOfPlatform(db, parseInput(pageQuerySchema, opts));
+          return {
+            items: page.items.map((o) => ({ id: o._id, name: o.name, personal: o.personal, createdAt: o.createdAt })),
+            nextCursor: page.nextCursor,
+          };
+        }),
+      ),
+    );
+  org
     .command('create')
     .description('create a company organization owned by an existing person')
     .requiredOption('--name <name>', 'organization name')

@@ -1,5 +1,6 @@
 import { declareCollection, openCollection } from '../stores/collections.js';
 import { type Db, isDuplicateKeyError } from '../stores/db.js';
+import { type Page, type PageQuery, pageById } from '../stores/pagination.js';
 import { cachedRead, forgetCached } from '../stores/read-cache.js';
 import type { UserDoc, UserEmailDoc } from './model.js';
 
@@ -12,7 +13,8 @@ export const usersCollection = declareCollection({
   // An address belongs to one person through its claim in user_emails (unique `_id`), not an index here.
   indexes: [],
   queries: [],
-  unscopedQueries: ['{_id}', '{_id: in}'],
+  // Operators' list of every person (`orgauth user list`).
+  unscopedQueries: ['{_id}', '{_id: in}', '{_id: range?} sort {_id: 1}'],
   shardKey: { _id: 1 },
   hot: ['{_id}'],
 });
@@ -94,4 +96,22 @@ export async function findEmailClaim(db: Db, key: string): Promise<EmailClaim | 
 /** Releases the claim only if it still belongs to `userId` (another sign-up may have taken it over). */
 export async function deleteEmailClaim(db: Db, key: string, userId: string): Promise<void> {
   await db.userEmails.deleteOne({ _id: key, userId });
+}
+
+/** Operators: every person, page by page (email, name and when they joined; never the password hash). */
+export async function pageUsersOfPlatform(
+  db: Db,
+  page: PageQuery,
+): Promise<Page<{ _id: string; email: string; name: string; createdAt?: Date; platformAdmin?: boolean }>> {
+  const result = await pageById<UserRecord>(users(db), {}, page);
+  return {
+    items: result.items.map(({ _id, email, name, createdAt, platformAdmin }) => ({
+      _id,
+      email,
+      name,
+      createdAt,
+      platformAdmin,
+    })),
+    nextCursor: result.nextCursor,
+  };
 }

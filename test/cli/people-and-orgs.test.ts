@@ -44,7 +44,36 @@ describe('orgauth CLI', () => {
   });
 
   it('refuses a missing flag', async () => {
-    expectOneLineError(await runCli(['user', 'create', '--email', uniqueEmail()], env), /--password/);
+    expectOneLineError(await runCli(['user', 'create', '--email', uniqueEmail()], env), /^orgauth: .*--password/);
+    expectOneLineError(await runCli(['org', 'rename'], env), /^orgauth: unknown command/);
+  });
+
+  it('lists people and organizations page by page', async () => {
+    const email = uniqueEmail('listed');
+    const made = await runCli(
+      ['user', 'create', '--email', email, '--password', 'hunter2hunter2', '--name', 'Listed'],
+      env,
+    );
+    const personalOrgId = made.json<{ personalOrgId: string }>().personalOrgId;
+    const everyone: Array<{ id: string; email: string }> = [];
+    let cursor: string | null = null;
+    do {
+      const page = await runCli(['user', 'list', '--limit', '2', ...(cursor ? ['--cursor', cursor] : [])], env);
+      expect(page.code).toBe(0);
+      const body = page.json<{ items: Array<{ id: string; email: string }>; nextCursor: string | null }>();
+      expect(body.items.length).toBeLessThanOrEqual(2);
+      everyone.push(...body.items);
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(everyone.find((u) => u.email === email)).toMatchObject({ name: 'Listed', platformAdmin: false });
+    expect(JSON.stringify(everyone)).not.toMatch(/password|argon/i);
+
+    const orgs = await runCli(['org', 'list', '--limit', '100'], env);
+    expect(orgs.code).toBe(0);
+    expect(orgs.json<{ items: Array<{ id: string }> }>().items).toContainEqual(
+      expect.objectContaining({ id: personalOrgId, personal: true }),
+    );
+    expectOneLineError(await runCli(['org', 'list', '--limit', '0'], env), /^orgauth: .*limit/);
   });
 
   it('refuses an unknown role', async () => {
