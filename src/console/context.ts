@@ -25,8 +25,11 @@ export interface ConsoleState {
   csrf: string;
   /** The person's organizations, for the switcher. */
   memberships: Array<{ organization: Organization; role: Role }>;
-  /** On organization pages: the organization shown and the person's standing there. */
-  org?: { id: string; name: string; personal: boolean; standing: Standing };
+  /**
+   * On organization pages: the organization shown, what the person may do there (`standing`: a platform
+   * admin acts as the platform everywhere) and their own role when they are a member.
+   */
+  org?: { id: string; name: string; personal: boolean; standing: Standing; role: Role | null };
 }
 
 export const stateOf = (ctx: Context) => ctx.state.console as ConsoleState;

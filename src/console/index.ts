@@ -88,9 +88,9 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const state = ctx.state.console as ConsoleState;
     if (!state.user) return requireUser(ctx, next);
     const { organization, standing } = await standingIn(deps.api, state.user, orgId);
-    const isMember = state.memberships.some((m) => m.organization._id === orgId);
-    if (isMember && state.session) await deps.sessions.setActiveOrg(state.session, orgId);
-    state.org = { id: orgId, name: organization.name, personal: organization.personal, standing };
+    const role = state.memberships.find((m) => m.organization._id === orgId)?.role ?? null;
+    if (role && state.session) await deps.sessions.setActiveOrg(state.session, orgId);
+    state.org = { id: orgId, name: organization.name, personal: organization.personal, standing, role };
     return next();
   });
 

@@ -227,6 +227,11 @@ describe('the console', () => {
   it('lets a platform admin list organizations, and deleting one keeps its team', async () => {
     await setPlatformAdmin(server.stores.db, aliceEmail, true);
     await alice.goto(`/console/orgs/${acmeId}/teams`);
+    // In an organization of her own she is shown as its owner, and as a platform admin.
+    const orgBar = (await alice.locator('.org-name').textContent()) ?? '';
+    expect(orgBar).toContain('Your role: owner');
+    expect(orgBar).toContain('Platform admin');
+    expect(orgBar).not.toContain('platform admin view');
     await alice.getByLabel('Team name').fill('Robot Builders');
     await alice.getByRole('button', { name: 'Create team' }).click();
     await expect(alice.getByRole('cell', { name: 'Robot Builders', exact: true }).isVisible()).resolves.toBe(true);
