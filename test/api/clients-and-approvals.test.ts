@@ -351,6 +351,8 @@ describe('resource servers of an organization', () => {
       uri,
       scopes: ['files:read', 'files:write'],
       orgId: acme.org._id,
+      match: 'exact',
+      orgPath: null,
       format: 'opaque',
       accessTokenTtl: 600,
       createdAt: expect.stringMatching(ISO),
