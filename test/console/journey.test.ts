@@ -224,6 +224,15 @@ describe('the console', () => {
     await inspectPage(alice, 'audit');
   });
 
+  it('says what teams are for, and offers the first one, when there are none', async () => {
+    await alice.goto(`/console/orgs/${acmeId}/teams`);
+    const main = (await alice.locator('main').textContent()) ?? '';
+    expect(main).toContain('team keys');
+    expect(main).toContain('No teams yet. Create one below');
+    expect(main).not.toContain('Every team already belongs');
+    await alice.getByLabel('Team name').waitFor();
+  });
+
   it('lets a platform admin list organizations, and deleting one keeps its team', async () => {
     await setPlatformAdmin(server.stores.db, aliceEmail, true);
     await alice.goto(`/console/orgs/${acmeId}/teams`);
