@@ -1,11 +1,11 @@
-# Production image: built JS only, no dev dependencies. Not buildable on the dev machines (no Docker engine).
-FROM node:20-slim AS build
+# Production image: built JS only, no dev dependencies. Node 22 LTS, the runtime oidc-provider 9 supports.
+FROM node:22-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
-FROM node:20-slim
+FROM node:22-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
