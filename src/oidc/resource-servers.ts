@@ -22,8 +22,19 @@ export function registeredResource(
   }
   let found = seen.get(indicator);
   if (!found) {
-    found = resolveResource(db, indicator);
-    seen.set(indicator, found);
+    const resolving = resolveResource(db, indicator);
+    seen.set(indicator, resolving);
+    // The token's claims are checked by its audience next: an exact match's registered form (the
+    // other slash form) resolves to the same server, so it is not read again.
+    void resolving.then(
+      (resolved) => {
+        if (resolved && resolved.audience !== indicator && !resolved.urlOrgId && !seen.has(resolved.audience)) {
+          seen.set(resolved.audience, resolving);
+        }
+      },
+      () => {},
+    );
+    found = resolving;
   }
   return found;
 }

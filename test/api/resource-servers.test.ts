@@ -40,6 +40,14 @@ describe('resource servers with one URL per organization, through the admin API'
 
     const refusal = client.clientCredentialsGrant(rp, { resource: `${base}orgs/${other.org._id}/mcp` });
     await expect(refusal).rejects.toMatchObject({ error: 'invalid_target' });
+    // An exact registration keeps its own rules: the pathless form without the slash is the same resource.
+    const exact = uniqueHost('exact');
+    await platform('POST', '/resource-servers', { uri: `${exact}/`, scopes: ['read'] });
+    const slashless = await client.clientCredentialsGrant(rp, { resource: exact, scope: 'read' });
+    expect(decodeJwt(slashless.access_token)).toMatchObject({ aud: `${exact}/`, org_id: acme.org._id });
+    await expect(client.clientCredentialsGrant(rp, { resource: `${exact}/v1` })).rejects.toMatchObject({
+      error: 'invalid_target',
+    });
     // A URL under the base that does not name an organization where the template says is not a resource.
     await expect(client.clientCredentialsGrant(rp, { resource: `${base}elsewhere/mcp` })).rejects.toMatchObject({
       error: 'invalid_target',
