@@ -54,6 +54,32 @@ describe('resource servers with one URL per organization, through the admin API'
     });
   });
 
+  it('accept URLs under a base as soon as it is registered, and no longer once it is deleted', async () => {
+    const acme = await orgWithRoles(server.stores.db, server.url, 'Cache Co');
+    const worker = await createClient(server.stores, server.config, {
+      orgId: acme.org._id,
+      name: 'Worker',
+      grantTypes: ['client_credentials'],
+    });
+    const rp = await relyingParty(server.issuer, worker.client_id, worker.client_secret);
+    const base = `${uniqueHost('later')}/api/`;
+    const url = `${base}orgs/${acme.org._id}/things`;
+    // Resolved (and remembered) as unknown first, then registered: the remembered answer is forgotten.
+    await expect(client.clientCredentialsGrant(rp, { resource: url })).rejects.toMatchObject({
+      error: 'invalid_target',
+    });
+    const path = `/orgs/${acme.org._id}/resource-servers`;
+    expect((await acme.as.admin('POST', path, { uri: base, orgPath: 'orgs/{orgId}', scopes: ['read'] })).status).toBe(
+      201,
+    );
+    const { access_token } = await client.clientCredentialsGrant(rp, { resource: url, scope: 'read' });
+    expect(decodeJwt(access_token)).toMatchObject({ aud: url, org_id: acme.org._id });
+    expect((await acme.as.admin('DELETE', `${path}?uri=${encodeURIComponent(base)}`)).status).toBe(204);
+    await expect(client.clientCredentialsGrant(rp, { resource: url })).rejects.toMatchObject({
+      error: 'invalid_target',
+    });
+  });
+
   it('register an organization’s own base, listed with how it matches, and refuse a template without {orgId}', async () => {
     const acme = await orgWithRoles(server.stores.db, server.url, 'Base Co');
     const path = `/orgs/${acme.org._id}/resource-servers`;
