@@ -203,7 +203,18 @@ describe('the console', () => {
     const row = alice.getByRole('row').filter({ hasText: 'Robot CLI' });
     await expect(row.isVisible()).resolves.toBe(true);
     await inspectPage(alice, 'apps');
+    // A destructive action asks first, on a page of its own (no script needed); Cancel changes nothing.
     await row.getByRole('button', { name: 'Revoke Robot CLI' }).click();
+    await alice.getByRole('heading', { name: 'Disconnect this app?' }).waitFor();
+    expect(await alice.locator('main').textContent()).toContain('Robot CLI loses access at once');
+    await alice.getByRole('link', { name: 'Cancel' }).click();
+    await expect(alice.getByRole('row').filter({ hasText: 'Robot CLI' }).count()).resolves.toBe(1);
+    await alice
+      .getByRole('row')
+      .filter({ hasText: 'Robot CLI' })
+      .getByRole('button', { name: 'Revoke Robot CLI' })
+      .click();
+    await alice.getByRole('button', { name: 'Disconnect app' }).click();
     await expect(alice.getByRole('status').textContent()).resolves.toContain('disconnected');
     await expect(alice.getByRole('row').filter({ hasText: 'Robot CLI' }).count()).resolves.toBe(0);
     await expect(client.refreshTokenGrant(rp, tokens.refresh_token ?? '')).rejects.toThrow();

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { apiKeySchema } from '../../api/schemas.js';
 import type { Page } from '../../stores/pagination.js';
+import { confirmedOrAsk, shownName } from '../confirm.js';
 import { attempt, type ConsoleDeps, call, type Failure, field, show, stateOf, userOf } from '../context.js';
 import { done } from './auth.js';
 import { pageQueryOf } from './members.js';
@@ -66,6 +67,14 @@ export function apiKeyPages(router: Router, deps: ConsoleDeps): void {
 
   router.post('/orgs/:orgId/api-keys/:keyId/revoke', async (ctx) => {
     const { orgId = '', keyId = '' } = ctx.params;
+    const asked = confirmedOrAsk(ctx, {
+      title: 'Revoke this API key?',
+      message: `${shownName(ctx, keyId)} stops working at once, everywhere it is used. This cannot be undone.`,
+      button: 'Revoke key',
+      back: `/console/orgs/${orgId}/api-keys`,
+      tab: 'api-keys',
+    });
+    if (!asked) return;
     const failure = await attempt(ctx, 'keys', async () => {
       await call(ctx, deps, 'revokeApiKey', { params: { orgId, keyId } });
     });

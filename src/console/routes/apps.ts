@@ -5,6 +5,7 @@ import type { approvalSchema, clientSchema, organizationSchema } from '../../api
 import { can } from '../../orgs/policy.js';
 import type { Page } from '../../stores/pagination.js';
 import { findUserById } from '../../users/service.js';
+import { confirmedOrAsk, shownName } from '../confirm.js';
 import { attempt, type ConsoleDeps, call, type Failure, field, show, stateOf } from '../context.js';
 import { done } from './auth.js';
 
@@ -131,6 +132,14 @@ export function appPages(router: Router, deps: ConsoleDeps): void {
 
   router.post('/orgs/:orgId/apps/clients/:clientId/delete', async (ctx) => {
     const { orgId = '', clientId = '' } = ctx.params;
+    const asked = confirmedOrAsk(ctx, {
+      title: 'Delete this client?',
+      message: `${shownName(ctx, clientId)} is deleted with its grants: every token issued to it stops working at once. This cannot be undone.`,
+      button: 'Delete client',
+      back: clientBack(orgId, clientId),
+      tab: 'apps',
+    });
+    if (!asked) return;
     const failure = await attempt(ctx, 'delete', async () => {
       await call(ctx, deps, 'deleteClient', { params: { orgId, clientId } });
     });
@@ -161,6 +170,15 @@ export function appPages(router: Router, deps: ConsoleDeps): void {
 
   router.post('/orgs/:orgId/apps/approvals/withdraw', async (ctx) => {
     const orgId = ctx.params.orgId ?? '';
+    const asked = confirmedOrAsk(ctx, {
+      title: 'Withdraw this approval?',
+      message: `People of this organization can no longer authorize ${field(ctx, 'ref')} (apps already connected keep working until revoked).`,
+      button: 'Withdraw approval',
+      back: back(orgId),
+      keep: ['ref'],
+      tab: 'apps',
+    });
+    if (!asked) return;
     const failure = await attempt(ctx, 'approvals', async () => {
       await call(ctx, deps, 'withdrawApproval', {
         params: { orgId, kind: 'client' },
@@ -191,6 +209,14 @@ export function appPages(router: Router, deps: ConsoleDeps): void {
 
   router.post('/orgs/:orgId/apps/connected/:grantId/revoke', async (ctx) => {
     const { orgId = '', grantId = '' } = ctx.params;
+    const asked = confirmedOrAsk(ctx, {
+      title: 'Disconnect this app?',
+      message: `${shownName(ctx, 'The app')} loses access at once: its tokens stop working, and using it again needs a new authorization.`,
+      button: 'Disconnect app',
+      back: back(orgId),
+      tab: 'apps',
+    });
+    if (!asked) return;
     const failure = await attempt(ctx, 'connected', async () => {
       await call(ctx, deps, 'revokeConnectedApp', { params: { orgId, grantId } });
     });

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { invitationSchema, memberSchema } from '../../api/schemas.js';
 import type { Page } from '../../stores/pagination.js';
+import { confirmedOrAsk, shownName } from '../confirm.js';
 import { attempt, type ConsoleDeps, call, type Failure, field, show, stateOf, userOf } from '../context.js';
 import { done } from './auth.js';
 
@@ -74,6 +75,26 @@ export function memberPages(router: Router, deps: ConsoleDeps): void {
   router.post('/orgs/:orgId/members/:userId/remove', async (ctx) => {
     const { orgId = '', userId = '' } = ctx.params;
     const leaving = userId === userOf(ctx)._id;
+    const asked = confirmedOrAsk(
+      ctx,
+      leaving
+        ? {
+            title: 'Leave this organization?',
+            message:
+              'Your API keys and the apps you connected here stop working at once. To come back you need a new invitation.',
+            button: 'Leave organization',
+            back: `/console/orgs/${orgId}/members`,
+            tab: 'members',
+          }
+        : {
+            title: 'Remove this member?',
+            message: `${shownName(ctx, userId)} loses access at once: their API keys and the apps they connected here stop working.`,
+            button: 'Remove member',
+            back: `/console/orgs/${orgId}/members`,
+            tab: 'members',
+          },
+    );
+    if (!asked) return;
     const failure = await attempt(ctx, `remove-${userId}`, async () => {
       await call(ctx, deps, 'removeMember', { params: { orgId, userId } });
     });

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { teamSchema } from '../../api/schemas.js';
 import type { Page } from '../../stores/pagination.js';
+import { confirmedOrAsk, shownName } from '../confirm.js';
 import { attempt, type ConsoleDeps, call, type Failure, field, show, stateOf } from '../context.js';
 import { done } from './auth.js';
 import { pageQueryOf } from './members.js';
@@ -61,6 +62,14 @@ export function teamPages(router: Router, deps: ConsoleDeps): void {
 
   router.post('/orgs/:orgId/teams/:teamId/unassign', async (ctx) => {
     const { orgId = '', teamId = '' } = ctx.params;
+    const asked = confirmedOrAsk(ctx, {
+      title: 'Remove this team from the organization?',
+      message: `${shownName(ctx, teamId)} keeps existing, but its keys' debits here no longer name it.`,
+      button: 'Remove assignment',
+      back: back(orgId),
+      tab: 'teams',
+    });
+    if (!asked) return;
     const failure = await attempt(ctx, 'teams', async () => {
       await call(ctx, deps, 'unassignOrgTeam', { params: { orgId, teamId } });
     });
