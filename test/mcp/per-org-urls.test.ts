@@ -100,6 +100,7 @@ describe('an MCP server with one URL per organization', () => {
     // The person belongs to both organizations; the URL they added decides: only Team Beta is offered.
     const offered = await page.getByLabel('Organization').locator('option').allTextContents();
     expect(offered).toEqual(['Team Beta']);
+    expect(await page.getByText('Set by the server URL added to the app').textContent()).toContain(urlB.href);
     const callback = await authorizeInBrowser(page, oauth.authorizationUrl as URL, REDIRECT, {
       email: person.email,
       password: TEST_PASSWORD,

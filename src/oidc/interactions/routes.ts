@@ -93,11 +93,11 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
     details: Details,
     client: Client,
     userId: string,
-  ): Promise<EligibleOrg[] | undefined> => {
+  ): Promise<{ organizations: EligibleOrg[]; namedBy?: string } | undefined> => {
     const ownerOrg = client.metadata().org_id;
     const eligible = await eligibleOrganizations(db, userId, ownerOrg);
     const named = await organizationNamedByResources(db, requestedResources(details.params));
-    if (!named) return eligible;
+    if (!named) return { organizations: eligible };
     const urls = requestedResources(details.params).join(', ');
     if ('conflict' in named) {
       renderErrorPage(ctx, {
@@ -131,7 +131,7 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
       });
       return undefined;
     }
-    return offered;
+    return { organizations: offered, namedBy: urls };
   };
 
   const showConsent = async (ctx: Context, details: Details, error?: string) => {
@@ -139,8 +139,9 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
     const userId = details.session?.accountId;
     if (!client || !userId) throw new errors.SessionNotFound('interaction lost its client or session');
     const user = await findUserById(db, userId);
-    const eligible = await offeredOrganizations(ctx, details, client, userId);
-    if (!eligible) return;
+    const offer = await offeredOrganizations(ctx, details, client, userId);
+    if (!offer) return;
+    const eligible = offer.organizations;
     if (eligible.length === 0) {
       renderErrorPage(ctx, {
         status: 403,
@@ -189,6 +190,7 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
         scopes: describeScopes(scopes, prompt.missingResourceScopes ?? {}),
         resources: Object.keys(prompt.missingResourceScopes ?? {}),
         organizations: eligible,
+        namedBy: offer.namedBy,
         selected: chosen,
         error,
       },
@@ -245,7 +247,7 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
     const userId = details.session?.accountId;
     const client = await clientOf(details);
     if (!userId || !client) throw new errors.SessionNotFound('interaction lost its client or session');
-    const eligible = await offeredOrganizations(ctx, details, client, userId);
+    const eligible = (await offeredOrganizations(ctx, details, client, userId))?.organizations;
     if (!eligible) return;
     const orgId = typeof body.organization === 'string' ? body.organization : '';
     const hint = details.params.organization;
