@@ -86,7 +86,13 @@ export function apiRouter(deps: ApiDeps, routes: ApiRoute[], authenticate: Authe
           deps,
           header: (name) => (ctx.get(name) === '' ? undefined : ctx.get(name)),
           requestId: ctx.state.requestId as string | undefined,
-          audit: (entry) => recordAudit(deps.db, { ...entry, actor: caller.actor, requestId: ctx.state.requestId }),
+          audit: (entry) =>
+            recordAudit(deps.db, {
+              ...entry,
+              // A key acts for its owner: the entry names both.
+              actor: caller.actor.type === 'api_key' ? { ...caller.actor, onBehalfOf: caller.userId } : caller.actor,
+              requestId: ctx.state.requestId,
+            }),
         });
         ctx.set('Cache-Control', 'no-store');
         if (route.status === 204 || result === undefined) {

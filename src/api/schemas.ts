@@ -140,7 +140,12 @@ export const auditEventSchema = z
   .object({
     id: z.string(),
     at: timestamp,
-    actor: z.object({ type: z.string(), id: z.string() }),
+    actor: z.object({
+      type: z.string(),
+      id: z.string(),
+      /** For an API key: the person it acted for. */
+      userId: z.string().nullable(),
+    }),
     action: z.string(),
     target: z.object({ type: z.string(), id: z.string() }),
     requestId: z.string().nullable(),

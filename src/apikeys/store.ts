@@ -14,6 +14,8 @@ export const apiKeysCollection = declareCollection({
     '{orgId, userId, _id: range?} sort {_id: 1}',
     '{orgId, userId}',
     '{orgId}',
+    // Names of the keys a page of the audit log mentions.
+    '{orgId, _id: in}',
   ],
   // A presented key names its id, not its organization: found by id, then checked against the request's
   // organization. Batched deletes remove by `_id` what an organization-scoped find selected.
@@ -55,6 +57,19 @@ export function findApiKeyAcrossOrganizations(db: Db, keyId: string): Promise<Ap
 export async function findApiKeyTeam(db: Db, orgId: string, keyId: string): Promise<string | undefined> {
   const doc = await findApiKeyAcrossOrganizations(db, keyId);
   return doc?.orgId === orgId ? (doc.teamId ?? undefined) : undefined;
+}
+
+/** Name and owner of each of these keys of the organization (deleted keys are missing). */
+export async function findApiKeyNamesOfOrganization(
+  db: Db,
+  orgId: string,
+  keyIds: string[],
+): Promise<Map<string, { name: string; userId: string }>> {
+  if (!keyIds.length) return new Map();
+  const rows = await apiKeys(db)
+    .find({ orgId, _id: { $in: [...new Set(keyIds)] } }, { projection: { name: 1, userId: 1 } })
+    .toArray();
+  return new Map(rows.map((row) => [row._id, { name: row.name, userId: row.userId }]));
 }
 
 /** The organization's keys, or only one member's, by id. */

@@ -11,6 +11,8 @@ export const auditEventSchema = new Schema(
     at: { type: Date, required: true },
     actorType: { type: String, required: true },
     actorId: { type: String, required: true },
+    /** The person an API key acted for (its owner at the time). */
+    actorUserId: { type: String, default: null },
     action: { type: String, required: true },
     targetType: { type: String, required: true },
     targetId: { type: String, required: true },

@@ -8,6 +8,8 @@ export type ActorType = 'user' | 'api_key' | 'client' | 'platform' | 'system';
 export interface Actor {
   type: ActorType;
   id: string;
+  /** For an API key: the person it acts for, recorded with the entry (the key may be gone later). */
+  onBehalfOf?: string | undefined;
 }
 
 export interface AuditEntry {
@@ -30,6 +32,7 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
     at: new Date(at),
     actorType: entry.actor.type,
     actorId: entry.actor.id,
+    actorUserId: entry.actor.onBehalfOf ?? null,
     action: entry.action,
     targetType: entry.target.type,
     targetId: entry.target.id,
@@ -42,7 +45,7 @@ export function presentAuditEvent(doc: AuditEventDoc) {
   return {
     id: doc._id,
     at: doc.at.toISOString(),
-    actor: { type: doc.actorType, id: doc.actorId },
+    actor: { type: doc.actorType, id: doc.actorId, userId: doc.actorUserId ?? null },
     action: doc.action,
     target: { type: doc.targetType, id: doc.targetId },
     requestId: doc.requestId ?? null,

@@ -9,12 +9,22 @@ export const teamsCollection = declareCollection({
   indexes: [{ key: { orgId: 1, _id: 1 } }],
   queries: ['{_id, orgId}', '{orgId, _id: range?} sort {_id: 1}', '{orgId}'],
   // Operators reach every team by its id or in one list; the organization list counts teams of a page of organizations.
-  unscopedQueries: ['{_id}', '{_id: range?} sort {_id: 1}', '{orgId: in}'],
+  // Names of the teams a page of an audit log mentions, wherever they are now.
+  unscopedQueries: ['{_id}', '{_id: range?} sort {_id: 1}', '{orgId: in}', '{_id: in}'],
   shardKey: { _id: 1 },
   shardNote: 'teams move between organizations, so they shard by their own id',
 });
 
 const teams = (db: Db) => openCollection<TeamDoc>(db, teamsCollection);
+
+/** The names of these teams, by id (wherever they belong now). */
+export async function findTeamNames(db: Db, teamIds: string[]): Promise<Map<string, string>> {
+  if (!teamIds.length) return new Map();
+  const rows = await teams(db)
+    .find({ _id: { $in: [...new Set(teamIds)] } }, { projection: { name: 1 } })
+    .toArray();
+  return new Map(rows.map((row) => [row._id, row.name]));
+}
 
 export async function insertTeam(db: Db, doc: TeamDoc): Promise<void> {
   await teams(db).insertOne(doc);

@@ -232,6 +232,10 @@ describe('the console', () => {
       'grant.revoked',
     ])
       expect(text).toContain(action);
+    // People and keys by name, ids beside them.
+    expect(text).toContain('Bob Example');
+    expect(text).toContain('key “laptop” of Bob Example');
+    expect(text).toMatch(/usr_[A-Za-z0-9_-]+/);
     await inspectPage(alice, 'audit');
   });
 

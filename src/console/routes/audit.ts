@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { z } from 'zod';
 import type { auditEventSchema } from '../../api/schemas.js';
+import { nameAuditParticipants } from '../../audit/participants.js';
 import type { Page } from '../../stores/pagination.js';
 import { type ConsoleDeps, call, show, stateOf } from '../context.js';
 import { pageQueryOf } from './members.js';
@@ -16,9 +17,25 @@ export function auditPages(router: Router, deps: ConsoleDeps): void {
       params: { orgId },
       query: { ...pageQueryOf(ctx), ...(action ? { action } : {}) },
     });
+    // Names, not ids: what the page mentions is looked up once for the whole page.
+    const names = await nameAuditParticipants(deps.api.db, orgId, events.items);
+    const label = (type: string, id: string) => names.get(`${type}:${id}`);
+    const rows = events.items.map((event) => {
+      const owner = event.actor.userId ? (label('user', event.actor.userId) ?? event.actor.userId) : undefined;
+      const actorName =
+        label(event.actor.type, event.actor.id) ??
+        (event.actor.type === 'api_key' && owner ? `a key of ${owner}` : undefined);
+      return { ...event, actorName, targetName: label(event.target.type, event.target.id) };
+    });
     const nextQuery = events.nextCursor
       ? new URLSearchParams({ ...(action ? { action } : {}), cursor: events.nextCursor }).toString()
       : '';
-    show(ctx, 'org-audit', { title: `Audit · ${stateOf(ctx).org?.name}`, tab: 'audit', events, action, nextQuery });
+    show(ctx, 'org-audit', {
+      title: `Audit · ${stateOf(ctx).org?.name}`,
+      tab: 'audit',
+      events: { ...events, items: rows },
+      action,
+      nextQuery,
+    });
   });
 }
