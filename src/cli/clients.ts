@@ -4,7 +4,7 @@ import { registerOrgClient } from '../oidc/clients.js';
 import { createOidc } from '../oidc/index.js';
 import { createResourceServer, presentResourceServer } from '../resources/service.js';
 import { deleteClientAcrossOrganizations } from '../revocation/service.js';
-import { jsonAction, withStores } from './context.js';
+import { auditCli, jsonAction, withStores } from './context.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const list = (value: string) => value.split(/[\s,]+/).filter(Boolean);
@@ -19,7 +19,11 @@ export function registerClientCommands(program: Command): void {
       jsonAction(async (opts: { clientId: string }) =>
         withStores(async (stores, config) => {
           const oidc = await createOidc(config, stores, createLogger({ logLevel: 'silent' }));
+          const owner = (await oidc.provider.Client.find(opts.clientId))?.metadata().org_id;
           await deleteClientAcrossOrganizations(oidc.provider, stores.db, oidc.publisher, opts.clientId);
+          if (typeof owner === 'string') {
+            await auditCli(stores.db, owner, 'client.deleted', { type: 'client', id: opts.clientId });
+          }
           return { client_id: opts.clientId, deleted: true };
         }),
       ),
@@ -47,7 +51,7 @@ export function registerClientCommands(program: Command): void {
         }) =>
           withStores(async (stores, config) => {
             const { provider } = await createOidc(config, stores, createLogger({ logLevel: 'silent' }));
-            return registerOrgClient(provider, stores.db, {
+            const created = await registerOrgClient(provider, stores.db, {
               orgId: opts.org,
               name: opts.name,
               redirectUris: opts.redirectUri,
@@ -56,6 +60,14 @@ export function registerClientCommands(program: Command): void {
               grantTypes: opts.grantTypes as never,
               scope: opts.scope,
             });
+            await auditCli(
+              stores.db,
+              opts.org,
+              'client.created',
+              { type: 'client', id: created.client_id },
+              { name: opts.name },
+            );
+            return created;
           }),
       ),
     );
@@ -87,6 +99,7 @@ export function registerClientCommands(program: Command): void {
             format: opts.format as 'jwt',
             accessTokenTtl: opts.ttl,
           });
+          if (opts.org) await auditCli(db, opts.org, 'resource.created', { type: 'resource', id: resource._id });
           const { uri, scopes, format, match, orgPath } = presentResourceServer(resource);
           return { uri, scopes, format, match, orgPath };
         }),

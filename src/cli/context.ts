@@ -1,7 +1,9 @@
+import { recordAudit } from '../audit/service.js';
 import { type Config, ConfigError, loadConfig, readEnv } from '../config.js';
 import { DomainError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { KeyDecryptionError } from '../oidc/keys.js';
+import type { Db } from '../stores/db.js';
 import { openStores, type Stores } from '../stores/index.js';
 import { bringUpLocalServices, LocalServiceError } from '../stores/local/index.js';
 
@@ -37,6 +39,20 @@ export async function withStores<T>(action: (stores: Stores, config: Config) => 
     await stores?.close();
     await local.stop();
   }
+}
+
+/** Who the audit log says acted for a command run by an operator. */
+export const CLI_ACTOR = { type: 'system', id: 'orgauth-cli' } as const;
+
+/** Records an operator's change in the organization's audit log, as the admin API does for its calls. */
+export function auditCli(
+  db: Db,
+  orgId: string,
+  action: string,
+  target: { type: string; id: string },
+  data?: Record<string, unknown>,
+): Promise<void> {
+  return recordAudit(db, { orgId, actor: CLI_ACTOR, action, target, ...(data ? { data } : {}) });
 }
 
 /** Wraps a commander action: awaits it, prints its JSON result, maps errors to one line. */

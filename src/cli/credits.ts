@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { addCredits, getCredits } from '../credits/service.js';
 import { verifyLedgers } from '../credits/verify.js';
 import { InvalidError } from '../errors.js';
-import { jsonAction, withStores } from './context.js';
+import { auditCli, CLI_ACTOR, jsonAction, withStores } from './context.js';
 
 export function registerCreditCommands(program: Command): void {
   const credits = program.command('credits').description('organization credit balances');
@@ -21,8 +21,17 @@ export function registerCreditCommands(program: Command): void {
             db,
             opts.org,
             { amount: Number(opts.amount), description: opts.description },
-            { actor: { type: 'system', id: 'cli' }, idempotencyKey: opts.idempotencyKey },
+            { actor: CLI_ACTOR, idempotencyKey: opts.idempotencyKey },
           );
+          if (!result.replayed) {
+            await auditCli(
+              db,
+              opts.org,
+              'credits.added',
+              { type: 'credit_transaction', id: result.entry.id },
+              { amount: result.entry.amount },
+            );
+          }
           const { balance } = await getCredits(db, opts.org);
           return { orgId: opts.org, balance, transaction: result.entry, replayed: result.replayed };
         });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Provider from 'oidc-provider';
+import { recordAudit } from '../audit/service.js';
 import { registerOrgClient } from '../oidc/clients.js';
 import { createOrganization, listUserOrganizations } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';
@@ -43,9 +44,17 @@ export async function seedDemo(db: Db, provider: Provider): Promise<DemoAccount>
   }
   if (!user.platformAdmin) user = await setPlatformAdmin(db, DEMO_EMAIL, true);
   const orgs = await listUserOrganizations(db, user._id);
-  const company =
-    orgs.find((o) => o.organization.name === COMPANY)?.organization ??
-    (await createOrganization(db, { name: COMPANY, description: 'Demo company organization' }, user._id));
+  let company = orgs.find((o) => o.organization.name === COMPANY)?.organization;
+  if (!company) {
+    company = await createOrganization(db, { name: COMPANY, description: 'Demo company organization' }, user._id);
+    await recordAudit(db, {
+      orgId: company._id,
+      actor: { type: 'system', id: 'demo-seed' },
+      action: 'org.created',
+      target: { type: 'organization', id: company._id },
+      data: { ownerId: user._id },
+    });
+  }
   let clientId = saved?.clientId;
   if (!clientId || !(await provider.Client.find(clientId))) {
     const created = await registerOrgClient(provider, db, {

@@ -4,7 +4,7 @@ import { createApiKey } from '../apikeys/service.js';
 import { NotFoundError } from '../errors.js';
 import { getOrganization } from '../orgs/service.js';
 import { findUserByEmail, setPlatformAdmin } from '../users/service.js';
-import { jsonAction, withStores } from './context.js';
+import { auditCli, jsonAction, withStores } from './context.js';
 
 const list = (value: string) => value.split(/[\s,]+/).filter(Boolean);
 
@@ -29,6 +29,13 @@ export function registerApiKeyCommands(program: Command): void {
             db,
             { orgId: opts.org, userId: user._id },
             { name: opts.name, scopes: opts.scopes, expiresAt: opts.expiresAt },
+          );
+          await auditCli(
+            db,
+            opts.org,
+            'api_key.created',
+            { type: 'api_key', id: created.id },
+            { name: created.name, userId: user._id },
           );
           return { id: created.id, key: created.key, orgId: created.orgId, userId: created.userId };
         }),

@@ -10,7 +10,7 @@ import type { Db } from '../stores/db.js';
 import { pageQuerySchema } from '../stores/pagination.js';
 import { findUserByEmail } from '../users/service.js';
 import { parseInput } from '../validation.js';
-import { jsonAction, withStores } from './context.js';
+import { auditCli, jsonAction, withStores } from './context.js';
 
 async function userIdByEmail(db: Db, email: string): Promise<string> {
   const user = await findUserByEmail(db, email);
@@ -47,6 +47,7 @@ export function registerOrgCommands(program: Command): void {
         withStores(async ({ db }) => {
           const ownerId = await userIdByEmail(db, opts.owner);
           const org = await createOrganization(db, { name: opts.name, description: opts.description }, ownerId);
+          await auditCli(db, org._id, 'org.created', { type: 'organization', id: org._id }, { ownerId });
           return { id: org._id, name: org.name };
         }),
       ),
@@ -64,6 +65,7 @@ export function registerOrgCommands(program: Command): void {
           const userId = await userIdByEmail(stores.db, opts.email);
           const oidc = await createOidc(config, stores, createLogger({ logLevel: 'silent' }));
           await removeMember(oidc.provider, stores.db, oidc.publisher, opts.org, userId);
+          await auditCli(stores.db, opts.org, 'member.removed', { type: 'user', id: userId });
           return { orgId: opts.org, userId, removed: true };
         }),
       ),
@@ -79,6 +81,7 @@ export function registerOrgCommands(program: Command): void {
         withStores(async ({ db }) => {
           const userId = await userIdByEmail(db, opts.email);
           const membership = await addMember(db, opts.org, userId, opts.role);
+          await auditCli(db, opts.org, 'member.added', { type: 'user', id: userId }, { role: opts.role });
           return { orgId: membership.orgId, userId: membership.userId, role: membership.role };
         }),
       ),

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { listAudit } from '../../src/audit/service.js';
+import { loadConfig } from '../../src/config.js';
 import { runCli } from '../support/cli.js';
 import { uniqueEmail } from '../support/factories.js';
-import { testEnv } from '../support/harness.js';
+import { openTestStores, testEnv } from '../support/harness.js';
 
 const env = testEnv();
 
@@ -41,6 +43,18 @@ describe('orgauth CLI', () => {
     );
     expect(added.code).toBe(0);
     expect(added.json()).toEqual({ orgId: org.json().id, userId: created.json().id, role: 'admin' });
+
+    // An operator's changes are in the organization's audit log like everyone else's.
+    const stores = await openTestStores(loadConfig(env));
+    try {
+      const audit = await listAudit(stores.db, org.json<{ id: string }>().id, { limit: 10 });
+      expect(audit.items.map((e) => [e.action, e.actor.type, e.actor.id])).toEqual([
+        ['member.added', 'system', 'orgauth-cli'],
+        ['org.created', 'system', 'orgauth-cli'],
+      ]);
+    } finally {
+      await stores.close();
+    }
   });
 
   it('refuses a missing flag', async () => {
