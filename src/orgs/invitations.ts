@@ -95,7 +95,8 @@ export async function revokeInvitation(db: Db, orgId: string, invitationId: stri
  * current and unused. The acceptance record is inserted first under the invitation's id, so two
  * concurrent acceptances cannot both add a member.
  */
-export async function acceptInvitation(db: Db, token: string, userId: string) {
+/** The invitation a link's token names, when its secret matches; expired ones are refused. */
+async function presentedInvitation(db: Db, token: string): Promise<InvitationDoc> {
   const [id, secret] = token.split('.');
   // The link names the invitation, not its organization; from here on everything names doc.orgId.
   const doc = id && secret ? await findInvitationAcrossOrganizations(db, id) : null;
@@ -105,6 +106,28 @@ export async function acceptInvitation(db: Db, token: string, userId: string) {
     throw new NotFoundError('this invitation does not exist or has been withdrawn');
   }
   if (doc.expiresAt.getTime() <= Date.now()) throw new InvalidError('this invitation has expired');
+  return doc;
+}
+
+/**
+ * What an invitation link offers, for the page it lands on: the organization, the role and the email
+ * it was sent to (only to a holder of the link's secret).
+ */
+export async function previewInvitation(db: Db, token: string) {
+  const doc = await presentedInvitation(db, token);
+  const org = await getOrganization(db, doc.orgId);
+  return {
+    orgId: org._id,
+    orgName: org.name,
+    role: doc.role as Role,
+    email: doc.email,
+    expiresAt: doc.expiresAt,
+    accepted: Boolean(doc.acceptedAt),
+  };
+}
+
+export async function acceptInvitation(db: Db, token: string, userId: string) {
+  const doc = await presentedInvitation(db, token);
   const user = await findUserById(db, userId);
   if (!user || user.emailKey !== doc.emailKey) {
     throw new ForbiddenError('this invitation was sent to another email address');

@@ -87,12 +87,17 @@ describe('the console', () => {
     expect(link).toContain('/console/invitations/accept?token=inv_');
     await inspectPage(alice, 'members');
 
+    // The link names the organization and the role before anyone signs in, and sign-up starts with the
+    // invited email; back on the invitation, joining is one button (no code to copy).
     await bob.goto(link);
-    await bob.waitForURL(/\/console\/signin\?next=/);
+    await bob.getByRole('heading', { name: 'Join Acme Robotics' }).waitFor();
+    expect(await bob.locator('main').textContent()).toContain('as member');
     await bob.getByRole('link', { name: 'Create an account' }).click();
+    await expect(bob.getByLabel('Email').inputValue()).resolves.toBe(bobEmail);
     await signUpInConsole(bob, { name: 'Bob Example', email: bobEmail, password: TEST_PASSWORD });
     await bob.waitForURL(/\/console\/invitations\/accept/);
-    await bob.getByRole('button', { name: 'Accept invitation' }).click();
+    await expect(bob.getByLabel('Invitation code').count()).resolves.toBe(0);
+    await bob.getByRole('button', { name: 'Join Acme Robotics' }).click();
     await bob.waitForURL(`**/console/orgs/${acmeId}`);
     await expect(bob.getByRole('status').textContent()).resolves.toContain('You joined the organization');
     await expect(bob.getByTestId('members-count').textContent()).resolves.toBe('2');

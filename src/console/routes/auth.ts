@@ -16,12 +16,21 @@ export function authRoutes(router: Router, deps: ConsoleDeps): void {
   const { db } = deps.api;
   const { sessions, loginLimiter } = deps;
 
+  // An invitation link sends people here with the invited email, which the form starts with.
+  const suggestedEmail = (ctx: Context) =>
+    typeof ctx.query.email === 'string' ? ctx.query.email.slice(0, 320) : undefined;
   const signInPage = (ctx: Context, failure?: Failure) =>
-    show(ctx, 'signin', { title: 'Sign in', next: safeNext(ctx.query.next ?? field(ctx, 'next')), failure });
+    show(ctx, 'signin', {
+      title: 'Sign in',
+      next: safeNext(ctx.query.next ?? field(ctx, 'next')),
+      email: suggestedEmail(ctx),
+      failure,
+    });
   const signUpPage = (ctx: Context, failure?: Failure) =>
     show(ctx, 'signup', {
       title: 'Create your account',
       next: safeNext(ctx.query.next ?? field(ctx, 'next')),
+      email: suggestedEmail(ctx),
       failure,
     });
 
