@@ -152,19 +152,19 @@ describe('the console', () => {
 
   it('adds and deducts credits and shows the transactions', async () => {
     await alice.goto(`/console/orgs/${acmeId}/transactions`);
-    await alice.getByRole('region', { name: 'Add Credits' }).getByLabel('Amount').fill('500');
-    await alice.getByRole('region', { name: 'Add Credits' }).getByLabel('Description').fill('Initial purchase');
-    await alice.getByRole('button', { name: 'Add Credits' }).click();
+    await alice.getByRole('region', { name: 'Add credits' }).getByLabel('Amount').fill('500');
+    await alice.getByRole('region', { name: 'Add credits' }).getByLabel('Description').fill('Initial purchase');
+    await alice.getByRole('button', { name: 'Add credits' }).click();
     await expect(alice.getByRole('status').textContent()).resolves.toContain('Credits were added');
 
-    const deduct = alice.getByRole('region', { name: 'Deduct Credits' });
+    const deduct = alice.getByRole('region', { name: 'Deduct credits' });
     await deduct.getByLabel('Amount').fill('twelve');
     await deduct.getByLabel('Reason').fill('Manual correction');
-    await alice.getByRole('button', { name: 'Deduct Credits' }).click();
+    await alice.getByRole('button', { name: 'Deduct credits' }).click();
     await expect(alice.locator('#deduct-amount-error').isVisible()).resolves.toBe(true);
     await expect(deduct.getByLabel('Reason').inputValue()).resolves.toBe('Manual correction');
     await deduct.getByLabel('Amount').fill('120');
-    await alice.getByRole('button', { name: 'Deduct Credits' }).click();
+    await alice.getByRole('button', { name: 'Deduct credits' }).click();
     await expect(alice.getByRole('status').textContent()).resolves.toContain('Credits were deducted');
 
     await expect(alice.getByTestId('balance').textContent()).resolves.toBe('380');
@@ -180,7 +180,7 @@ describe('the console', () => {
     // Bob, a member, sees the balance but neither the log nor the buttons.
     await bob.goto(`/console/orgs/${acmeId}/transactions`);
     await expect(bob.getByTestId('balance').textContent()).resolves.toBe('380');
-    await expect(bob.getByRole('button', { name: 'Add Credits' }).count()).resolves.toBe(0);
+    await expect(bob.getByRole('button', { name: 'Add credits' }).count()).resolves.toBe(0);
   });
 
   it('disconnects an app a member authorized, and its refresh token stops working', async () => {
@@ -277,10 +277,10 @@ describe('the console', () => {
     await alice.getByRole('link', { name: 'Configuration' }).click();
     await inspectPage(alice, 'configuration');
     await alice.getByLabel('Type the organization name to confirm').fill('Acme');
-    await alice.getByRole('button', { name: 'Delete Organization' }).click();
+    await alice.getByRole('button', { name: 'Delete organization' }).click();
     await expect(alice.locator('#delete-confirmName-error').isVisible()).resolves.toBe(true);
     await alice.getByLabel('Type the organization name to confirm').fill('Acme Robotics');
-    await alice.getByRole('button', { name: 'Delete Organization' }).click();
+    await alice.getByRole('button', { name: 'Delete organization' }).click();
     await alice.waitForURL('**/console/admin/organizations');
     await expect(alice.getByRole('row').filter({ hasText: 'Acme Robotics' }).count()).resolves.toBe(0);
 
@@ -292,7 +292,7 @@ describe('the console', () => {
     await alice.goto(`/console/orgs/${personalId}/teams`);
     const assign = alice.getByLabel('Team without an organization');
     await assign.selectOption({ label: 'Robot Builders' });
-    await alice.getByRole('button', { name: 'Assign Team' }).click();
+    await alice.getByRole('button', { name: 'Assign team' }).click();
     await expect(alice.getByRole('cell', { name: 'Robot Builders', exact: true }).isVisible()).resolves.toBe(true);
     // Bob's key of the deleted organization stops working.
     const answer = await fetch(`${server.url}/api/v1/orgs/${acmeId}/credits`, {
