@@ -225,6 +225,20 @@ describe('the console', () => {
     await expect(client.refreshTokenGrant(rp, tokens.refresh_token ?? '')).rejects.toThrow();
   });
 
+  it('fits a phone: a two-line header, key prefixes on one line', async () => {
+    await bob.setViewportSize({ width: 390, height: 844 });
+    try {
+      await bob.goto(`/console/orgs/${acmeId}/api-keys`);
+      const header = await bob.locator('header.topbar').boundingBox();
+      expect(header?.height ?? 0).toBeLessThan(100);
+      const keyCell = bob.getByRole('table').locator('td code').first();
+      const lineHeight = await keyCell.evaluate((el) => Number.parseFloat(getComputedStyle(el).lineHeight) || 20);
+      expect((await keyCell.boundingBox())?.height ?? 0).toBeLessThan(lineHeight * 1.5);
+    } finally {
+      await bob.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it('shows the audit log', async () => {
     await alice.goto(`/console/orgs/${acmeId}/audit`);
     const text = await alice.getByRole('table', { name: 'Audit log, newest first' }).textContent();
