@@ -13,6 +13,11 @@ export interface McpExampleOptions {
    */
   resource: string;
   revocation?: RevocationFeed;
+  /**
+   * A confidential client of an organization, to accept that organization's API keys (and opaque
+   * tokens) by introspection. Without it the server accepts JWT access tokens only.
+   */
+  introspection?: { clientId: string; clientSecret: string };
 }
 
 export const MCP_SCOPE = 'mcp:tools';
@@ -51,7 +56,7 @@ function mcpServerFor(auth: OrgAuth): McpServer {
  * is accepted only at the URL it was issued for, which names the organization it belongs to;
  * elsewhere it gets 401 `invalid_token`, so MCP clients authorize again for that URL.
  */
-export function createMcpExampleApp({ issuer, resource, revocation }: McpExampleOptions): Koa {
+export function createMcpExampleApp({ issuer, resource, revocation, introspection }: McpExampleOptions): Koa {
   const app = new Koa();
   app.use(
     protectedResourceMetadata({
@@ -68,6 +73,7 @@ export function createMcpExampleApp({ issuer, resource, revocation }: McpExample
     org: (ctx) => ctx.params.orgId,
     scopes: [MCP_SCOPE],
     revocation,
+    ...(introspection ? { introspection } : {}),
   });
   router.all('/orgs/:orgId/mcp', auth, async (ctx) => {
     const server = mcpServerFor(ctx.state.auth as OrgAuth);

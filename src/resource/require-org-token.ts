@@ -94,6 +94,9 @@ export function orgCredentialVerifier(options: Omit<RequireOrgTokenOptions, 'org
       if (!verified?.keyId) throw invalidToken('the API key is not valid');
       claims = { ...verified, jti: verified.keyId };
       kind = 'api_key';
+    } else if (token.startsWith(API_KEY_PREFIX)) {
+      // Keys are checked by introspection (or in-process); a server configured for neither says so.
+      throw invalidToken('this resource server does not accept Orgauth API keys, only access tokens');
     } else if (introspection && token.length <= 512) {
       claims = await introspection.introspect(token);
       if (claims.jti === undefined) claims = { ...claims, jti: token };

@@ -2,10 +2,11 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/apikeys/service.js';
 import { launchBrowser } from '../support/browser.js';
 import { createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
 import { InMemoryOAuthProvider, startMcpExample } from '../support/mcp.js';
-import { authorizeInBrowser, startOidcServer } from '../support/oauth.js';
+import { authorizeInBrowser, createClient, startOidcServer } from '../support/oauth.js';
 
 const REDIRECT = 'http://127.0.0.1:5996/callback';
 
@@ -28,6 +29,42 @@ afterAll(async () => {
   await browser?.cleanup();
   await mcp?.close();
   await orgauth?.close();
+});
+
+describe('an MCP client with an organization API key', () => {
+  it('is served by an MCP server holding the introspection client of its organization, and told plainly by one without', async () => {
+    const { key } = await createApiKey(
+      orgauth.stores.db,
+      { orgId: orgB._id, userId: person._id },
+      { name: 'agent', scopes: ['mcp:tools'] },
+    );
+    const introspector = await createClient(orgauth.stores, orgauth.config, {
+      orgId: orgB._id,
+      name: 'Example MCP server',
+      grantTypes: ['client_credentials'],
+    });
+    const withKeys = await startMcpExample(orgauth, {
+      introspection: { clientId: introspector.client_id, clientSecret: introspector.client_secret ?? '' },
+    });
+    try {
+      const headers = { authorization: `Bearer ${key}` };
+      const client = new Client({ name: 'orgauth-key-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(withKeys.urlFor(orgB._id), { requestInit: { headers } }));
+      const result = await client.callTool({ name: 'whoami', arguments: {} });
+      expect(result.structuredContent).toMatchObject({ orgId: orgB._id, sub: person._id });
+      await client.close();
+
+      const refused = await fetch(mcp.urlFor(orgB._id), {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toContain('does not accept Orgauth API keys');
+    } finally {
+      await withKeys.close();
+    }
+  });
 });
 
 describe('an MCP client with the official SDK', () => {

@@ -15,7 +15,10 @@ import type { startOidcServer } from './oauth.js';
  * The example MCP server, registered at Orgauth as a base whose URLs name their organization
  * (`/orgs/{orgId}/`), listening on loopback.
  */
-export async function startMcpExample(orgauth: Awaited<ReturnType<typeof startOidcServer>>) {
+export async function startMcpExample(
+  orgauth: Awaited<ReturnType<typeof startOidcServer>>,
+  options: { introspection?: { clientId: string; clientSecret: string } } = {},
+) {
   const port = await freePort();
   const resource = `http://127.0.0.1:${port}/`;
   await createResourceServer(orgauth.stores.db, {
@@ -30,7 +33,7 @@ export async function startMcpExample(orgauth: Awaited<ReturnType<typeof startOi
     logger: { warn: () => {}, info: () => {} },
   });
   await revocation.ready();
-  const server: Server = createMcpExampleApp({ issuer: orgauth.issuer, resource, revocation }).listen(
+  const server: Server = createMcpExampleApp({ issuer: orgauth.issuer, resource, revocation, ...options }).listen(
     port,
     '127.0.0.1',
   );
