@@ -42,7 +42,12 @@ const EnvSchema = z
     CIMD_ALLOW_PRIVATE_HOSTS: booleanFlag.default(false),
     CIMD_EXTRA_CA_FILE: z.string().optional(),
     CIMD_CACHE_MIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
-    CIMD_CACHE_MAX_SECONDS: z.coerce.number().int().min(0).max(7 * 86_400).default(86_400),
+    CIMD_CACHE_MAX_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .default(86_400),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.ISSUER?.startsWith('http://')) {

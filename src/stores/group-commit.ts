@@ -8,6 +8,8 @@ export type ItemErrors = Array<unknown>;
  * (FerretDB on SQLite pays mostly per command, not per document).
  */
 export function groupCommit<T>(
+  // Resolves to nothing, or to ItemErrors when some items failed.
+  // biome-ignore lint/suspicious/noConfusingVoidType: writes that cannot fail per item return nothing
   write: (items: T[]) => Promise<void | ItemErrors>,
   maxBatch = 256,
 ): (item: T) => Promise<void> {
