@@ -8,8 +8,8 @@ import { presentedClientId } from './hashed-client-secrets.js';
  * Refresh-token rotation that forgives honest repeats. Rotation with reuse detection revokes the whole
  * grant when a rotated refresh token comes back; MCP clients send the same refresh token twice within
  * seconds (two tabs or processes refreshing at once, a retry after a lost answer) and their people
- * would have to authorize again. So within `windowSeconds` of a rotation, the same refresh token
- * presented by the same client with the same credentials gets the very answer the first request got
+ * would have to authorize again. So within `windowSeconds` of a rotation, the same request (the same
+ * refresh token, client, credentials and parameters) gets the very answer the first request got
  * (the same new pair), and a request that arrives while the first is still running waits for it.
  * After the window, reuse detection applies (oidc-provider revokes the grant; the audit log records it).
  *
@@ -93,10 +93,14 @@ function refreshParams(ctx: Context): { token: string; credentials: string } | u
   const form = new URLSearchParams(raw);
   const token = form.get('refresh_token');
   if (form.get('grant_type') !== 'refresh_token' || !token || form.has('client_assertion')) return undefined;
-  // The client's credentials as presented (secrets already replaced by their hashes): a repeat must match.
+  // A repeat is the same request: the client's credentials as presented (secrets already replaced by their
+  // hashes) and every other parameter (resource, scope…). Anything else is a reuse.
+  const others = [...form.entries()]
+    .filter(([name]) => name !== 'refresh_token')
+    .sort(([a], [b]) => a.localeCompare(b));
   const credentials = digest(
     'credentials',
-    JSON.stringify([presentedClientId(ctx) ?? '', ctx.get('authorization'), form.get('client_secret') ?? '']),
+    JSON.stringify([presentedClientId(ctx) ?? '', ctx.get('authorization'), others]),
   ).toString('base64url');
   return { token, credentials };
 }

@@ -168,6 +168,27 @@ function cases(orgId: string): Record<string, Case> {
       reach: orgRoute('resources.manage'),
       ok: 404,
     },
+    createPlatformResourceServer: {
+      method: 'POST',
+      path: '/resource-servers',
+      body: { uri: `https://p${Math.random()}.example.test/`.replace('0.', '') },
+      reach: ['platform'],
+      ok: 201,
+    },
+    listBlockedHosts: { method: 'GET', path: `${o}/blocked-hosts`, reach: orgRoute('approvals.manage'), ok: 200 },
+    blockHost: {
+      method: 'PUT',
+      path: `${o}/blocked-hosts`,
+      body: { host: 'blocked.example.test' },
+      reach: orgRoute('approvals.manage'),
+      ok: 200,
+    },
+    unblockHost: {
+      method: 'DELETE',
+      path: `${o}/blocked-hosts?host=never-blocked.example.test`,
+      reach: orgRoute('approvals.manage'),
+      ok: 404,
+    },
     listApprovals: { method: 'GET', path: `${o}/approvals/client`, reach: orgRoute('approvals.manage'), ok: 200 },
     approve: {
       method: 'PUT',
