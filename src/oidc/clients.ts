@@ -61,6 +61,12 @@ export async function registerOrgClient(
   const data = parseInput(registerClientSchema, input);
   if (data.orgId) await getOrganization(db, data.orgId);
   const grantTypes = [...new Set(data.grantTypes)];
+  if (grantTypes.includes('authorization_code') && data.redirectUris.length === 0) {
+    throw new InvalidError(
+      'a client that signs people in (authorization_code) needs at least one redirect URI; a machine client uses the client_credentials grant only',
+      { redirectUris: 'at least one is required to sign people in' },
+    );
+  }
   const native = data.redirectUris.length > 0 && data.redirectUris.every(isNativeRedirect);
   const clientId = newId('cli');
   const clientSecret = data.public ? undefined : randomBytes(32).toString('base64url');

@@ -227,7 +227,7 @@ describe('organization clients', () => {
     }
     const noRedirect = await acme.as.admin('POST', `${o}/clients`, { name: 'Web app without redirect' });
     expectProblem(noRedirect, 400, 'invalid');
-    expect(noRedirect.body).toMatchObject({ detail: expect.stringContaining('redirect_uris') });
+    expect(noRedirect.body).toMatchObject({ detail: expect.stringContaining('needs at least one redirect URI') });
     expect((await acme.as.admin<Page<Client>>('GET', `${o}/clients`)).body.items).toEqual([updated.body]);
   });
 

@@ -52,7 +52,8 @@ describe('orgauth client and resource commands', () => {
     const noRedirect = await runCli(['client', 'create', '--org', org, '--name', 'X'], env);
     expect(noRedirect.code).not.toBe(0);
     expect(noRedirect.stderr.trim().split('\n')).toHaveLength(1);
-    expect(noRedirect.stderr).toMatch(/redirect_uris/);
+    expect(noRedirect.stderr).toMatch(/signs people in \(authorization_code\) needs at least one redirect URI/);
+    expect(noRedirect.stderr).not.toMatch(/must contain members/);
     const badGrant = await runCli(
       [
         'client',
