@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { addCredits, getCredits } from '../credits/service.js';
 import { verifyLedgers } from '../credits/verify.js';
 import { InvalidError } from '../errors.js';
+import { getOrganization } from '../orgs/service.js';
 import { auditCli, CLI_ACTOR, jsonAction, withStores } from './context.js';
 
 export function registerCreditCommands(program: Command): void {
@@ -44,7 +45,11 @@ export function registerCreditCommands(program: Command): void {
     .option('--repair', 'set the cached balances to what the logs say', false)
     .action(
       jsonAction(async (opts: { org?: string; repair: boolean }) =>
-        withStores(({ db }) => verifyLedgers(db, { orgId: opts.org, repair: opts.repair })),
+        withStores(async ({ db }) => {
+          // An unknown organization is an error, not an empty report.
+          if (opts.org !== undefined) await getOrganization(db, opts.org);
+          return verifyLedgers(db, { orgId: opts.org, repair: opts.repair });
+        }),
       ),
     );
 }

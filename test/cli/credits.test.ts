@@ -31,6 +31,13 @@ describe('orgauth credits', () => {
     });
   });
 
+  it('verifies one organization only if it exists', async () => {
+    const unknown = await runCli(['credits', 'verify', '--org', 'org_AAAAAAAAAAAAAAAAAAAAAA'], env);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toMatch(/^orgauth: organization org_AAAAAAAAAAAAAAAAAAAAAA does not exist/);
+  });
+
   it('refuses a bad amount or an unknown organization in one line', async () => {
     const bad = await runCli(
       ['credits', 'add', '--org', 'org_AAAAAAAAAAAAAAAAAAAAAA', '--amount', '1.5', '--description', 'x'],
