@@ -164,7 +164,7 @@ async function serviceOnly(orgs: Org[], label: string, seconds = DURATION) {
     );
     return n;
   };
-  await run(`${label}-warm`, 1_000);
+  await run(`${label}-warm`, 3_000);
   const before = { self: process.cpuUsage(), db: cpuMs(services.dbPid) };
   const started = Date.now();
   const total = await run(label, seconds * 1_000);
@@ -183,7 +183,7 @@ async function serviceOnly(orgs: Org[], label: string, seconds = DURATION) {
 /** MongoDB commands per debit under load: a short run with the driver's command log on. */
 async function commandsPerDebit(orgs: Org[], label: string) {
   const { server, commands, quiet } = await startServer(true);
-  await debits(server, orgs, `${label}-warm`, CONNECTIONS, 2);
+  await debits(server, orgs, `${label}-warm`, CONNECTIONS, 3);
   await quiet();
   commands.clear();
   const run = await debits(server, orgs, label, CONNECTIONS, Math.min(DURATION, 3));
@@ -201,9 +201,11 @@ async function commandsPerDebit(orgs: Org[], label: string) {
 const hotOrg = await fundedOrgs(1);
 const spreadOrgs = await fundedOrgs(100);
 const { server } = await startServer(false);
-// Each run measures the steady state: a second of the same load first, so that the server has read
-// each organization's head once (its first debit in a process reads the head; later ones do not).
-await debits(server, [...hotOrg, ...spreadOrgs], 'warm', CONNECTIONS, 1);
+// Each run measures the steady state: three seconds of the same load first, so that the server has
+// read each organization's head once and completed its first rollup leaf (in a process, the first
+// debit of an organization reads its head, and its first leaf is read back from the log; later ones
+// are not).
+await debits(server, [...hotOrg, ...spreadOrgs], 'warm', CONNECTIONS, 3);
 const hotAtTwo = await debits(server, hotOrg, 'hot-2', 2);
 const hot = await debits(server, hotOrg, 'hot');
 const spread = await debits(server, spreadOrgs, 'spread');

@@ -1,36 +1,66 @@
 import type { Db } from '../stores/db.js';
-import { groupCommit } from '../stores/group-commit.js';
-import { advanceAccounts, type CachedHead, insertUsageRollups, type UsageRollupDoc } from './store.js';
+import { type WriteBehind, writeBehind } from '../stores/write-behind.js';
+import type { CreditEntryDoc } from './model.js';
+import { recordCompletedRollups, USAGE_GEOMETRY } from './rollups.js';
+import { advanceAccounts } from './store.js';
 
 /**
- * The writes that keep the credits caches after entries commit (an account's cached head, usage
- * rollups), grouped across concurrent requests: organizations whose leaves complete at the same
- * moment (their debits arrive at the same pace) are written by one command for their rollups and one
- * for their accounts, instead of two per organization at once.
+ * The caches an organization's new entries call for (usage rollups, the account's cached head), written
+ * behind the responses: at most CACHES_EVERY_MS after the entry that completes a leaf, every
+ * organization's due rollups with one insert and their heads with one bulk update. Nothing waits for
+ * them: both are caches (a usage report builds a missing rollup, a head read walks past a cache that
+ * lags), so a crash costs time, never exactness, and the leaves of organizations whose debits arrive
+ * at the same pace do not hold a sixteenth of the requests at once.
  */
-interface Grouped {
-  rollup: (doc: UsageRollupDoc) => Promise<void>;
-  head: (head: CachedHead) => Promise<void>;
+export const CACHES_EVERY_MS = 100;
+
+/** What an organization's entries left to write. */
+interface Due {
+  /** The furthest leaf-completing entry. */
+  seq: number;
+  balance: number;
+  /** Each completed leaf: its last entry, and its entries when this process wrote them all. */
+  leaves: Array<{ seq: number; entries: CreditEntryDoc[] | undefined }>;
 }
-const grouped = new WeakMap<Db, Grouped>();
-function groupedOf(db: Db): Grouped {
-  let one = grouped.get(db);
-  if (!one) {
-    one = {
-      rollup: groupCommit((docs: UsageRollupDoc[]) => insertUsageRollups(db, docs)),
-      head: groupCommit((heads: CachedHead[]) => advanceAccounts(db, heads)),
-    };
-    grouped.set(db, one);
+
+const dueOf = new WeakMap<Db, WriteBehind<Due>>();
+function cachesDue(db: Db): WriteBehind<Due> {
+  let due = dueOf.get(db);
+  if (!due) {
+    due = writeBehind<Due>(
+      db,
+      (earlier, later) => ({
+        ...(later.seq > earlier.seq ? later : earlier),
+        leaves: [...earlier.leaves, ...later.leaves],
+      }),
+      (changes) => writeCaches(db, changes),
+      CACHES_EVERY_MS,
+    );
+    dueOf.set(db, due);
   }
-  return one;
+  return due;
 }
 
-/** Stores rollups; one that exists already was computed from the same entries and stays. */
-export async function storeUsageRollups(db: Db, docs: UsageRollupDoc[]): Promise<void> {
-  await Promise.all(docs.map((doc) => groupedOf(db).rollup(doc)));
+/** Rollups first: a usage report trusts the rollups up to the cached head's last leaf. */
+async function writeCaches(db: Db, changes: Map<string, Due>): Promise<void> {
+  await Promise.all(
+    [...changes].map(async ([orgId, due]) => {
+      for (const leaf of due.leaves.sort((a, b) => a.seq - b.seq))
+        await recordCompletedRollups(db, orgId, leaf.seq, USAGE_GEOMETRY, leaf.entries);
+    }),
+  );
+  await advanceAccounts(
+    db,
+    [...changes].map(([orgId, { seq, balance }]) => ({ orgId, seq, balance })),
+  );
 }
 
-/** Moves an organization's cached head forward (never back). */
-export function storeCachedHead(db: Db, orgId: string, seq: number, balance: number): Promise<void> {
-  return groupedOf(db).head({ orgId, seq, balance });
+/** Entry `seq` completed a rollup leaf: its rollups and the cached head are due. */
+export function leafCompleted(db: Db, orgId: string, seq: number, balance: number, entries?: CreditEntryDoc[]) {
+  cachesDue(db).add(orgId, { seq, balance, leaves: [{ seq, entries }] });
+}
+
+/** Writes the caches due now (before an organization's credits are deleted, and in tests). */
+export function writeCachesDue(db: Db): Promise<void> {
+  return cachesDue(db).flush();
 }

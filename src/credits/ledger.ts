@@ -1,8 +1,8 @@
 import type { Db } from '../stores/db.js';
-import { storeCachedHead } from './cache-writes.js';
+import { leafCompleted, writeCachesDue } from './cache-writes.js';
 import type { CreditEntryDoc } from './model.js';
-import { recordCompletedRollups, USAGE_GEOMETRY } from './rollups.js';
-import { advanceAccount, findAccount, readChain } from './store.js';
+import { USAGE_GEOMETRY } from './rollups.js';
+import { advanceAccount, deleteCreditsOfOrganization, findAccount, readChain } from './store.js';
 import { LedgerWriter } from './writer.js';
 
 export interface Head {
@@ -65,17 +65,27 @@ export function forgetHead(db: Db, orgId: string): void {
 }
 
 /**
+ * Removes an organization's ledger and its caches (store.ts): the caches its entries made due are
+ * written first, so that none is written after, and the head this process remembers is forgotten.
+ */
+export async function deleteLedger(db: Db, orgId: string) {
+  await writeCachesDue(db);
+  const deleted = await deleteCreditsOfOrganization(db, orgId);
+  forgetHead(db, orgId);
+  return deleted;
+}
+
+/**
  * Appends one entry after the head. `build` sees the head and returns the entry or throws (e.g.
  * not enough credits; a refusal is only given on a head read or written after the change was
  * asked for). The insert of `${orgId}:${seq + 1}` is the commit point: before it nothing happened,
  * after it the change and its log entry exist together. Changes asked for while a write is in
  * flight are built on one another and inserted together (writer.ts). A clash on the sequence
  * means another process moved the head: it is read again and the change retried. A clash on the
- * idempotency key means this key was already charged: the earlier entry is returned. Afterwards
- * the account cache is brought forward and the usage rollups the entry completes are written
- * (rollups.ts) by the request whose entry completes them, so every completed leaf is written
- * whatever the size of the group. `idempotencyKey`, when the caller has one (the key `build` puts
- * in the entry): a change refused on the head is answered as a replay if that key was charged before.
+ * idempotency key means this key was already charged: the earlier entry is returned. An entry that
+ * completes a usage-rollup leaf makes its rollups and the account's cached head due; they are written
+ * behind the response (cache-writes.ts) whatever the size of the group. `idempotencyKey`, when the
+ * caller has one (the key `build` puts in the entry): a change refused on the head is answered as a replay if that key was charged before.
  */
 export async function appendEntry(
   db: Db,
@@ -87,13 +97,8 @@ export async function appendEntry(
   if (!result.replayed) {
     const { seq, balanceAfter } = result.entry;
     // The cache only shortens readHead's walk and a usage report's read of the log's end (usage.ts),
-    // so it is brought forward every CACHE_EVERY entries.
-    if (seq % CACHE_EVERY === 0) {
-      await Promise.all([
-        storeCachedHead(db, orgId, seq, balanceAfter),
-        recordCompletedRollups(db, orgId, seq, USAGE_GEOMETRY, result.leaf),
-      ]);
-    }
+    // so it is brought forward every CACHE_EVERY entries, with the rollup leaf the entry completes.
+    if (seq % CACHE_EVERY === 0) leafCompleted(db, orgId, seq, balanceAfter, result.leaf);
   }
   return { entry: result.entry, replayed: result.replayed };
 }

@@ -1,6 +1,12 @@
 import type { Db } from '../stores/db.js';
-import { storeUsageRollups } from './cache-writes.js';
-import { findUsageRollups, readUsageEntries, type UsageEntry, type UsageRollupDoc } from './store.js';
+import { groupCommit } from '../stores/group-commit.js';
+import {
+  findUsageRollups,
+  insertUsageRollups,
+  readUsageEntries,
+  type UsageEntry,
+  type UsageRollupDoc,
+} from './store.js';
 import { type Debit, debitOf, type Sums, UsageTally } from './usage-tally.js';
 
 /**
@@ -8,10 +14,10 @@ import { type Debit, debitOf, type Sums, UsageTally } from './usage-tally.js';
  * and client, in a tree. A leaf sums `leaf` entries, a node of level L sums `fanOut` nodes of level
  * L - 1. The ledger is append-only and has no gaps (entry `seq + 1` is only ever built on `seq`), so
  * once a run's last entry exists its sums are final: a rollup is written once by a unique insert,
- * after the run's last entry (appendEntry) or when a report finds it missing (it is a cache), and
- * any writer computes the same document. Nothing is ever updated, so nothing can drift. A leaf also
- * keeps its debits, and a node when each child's debits were made, so that a report opens only the
- * rollups across the edges of its period (usage.ts).
+ * after the run's last entry (behind the response, cache-writes.ts) or when a report finds it missing
+ * (it is a cache), and any writer computes the same document. Nothing is ever updated, so nothing
+ * can drift. A leaf also keeps its debits, and a node when each child's debits were made, so that a
+ * report opens only the rollups across the edges of its period (usage.ts).
  */
 export interface RollupGeometry {
   leaf: number;
@@ -164,6 +170,21 @@ async function summarizeLedger(
     i = j;
   }
   return built;
+}
+
+const rollupWrites = new WeakMap<Db, (doc: UsageRollupDoc) => Promise<void>>();
+
+/**
+ * Stores rollups, grouped with those other requests store at the same moment; one that exists already
+ * was computed from the same entries and stays.
+ */
+async function storeUsageRollups(db: Db, docs: UsageRollupDoc[]): Promise<void> {
+  let write = rollupWrites.get(db);
+  if (!write) {
+    write = groupCommit((batch: UsageRollupDoc[]) => insertUsageRollups(db, batch));
+    rollupWrites.set(db, write);
+  }
+  await Promise.all(docs.map(write));
 }
 
 /** Computes and stores rollups: leaves from the ledger, nodes from their children (loaded or built first). */

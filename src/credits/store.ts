@@ -258,7 +258,14 @@ export interface CachedHead {
   balance: number;
 }
 
-/** Moves several organizations' cached heads forward in one command (each to the furthest given). */
+/**
+ * Statements per update command. FerretDB v1.24 (SQLite backend, measured with and without the
+ * project's patches) never answers an update command of 100 or more statements that match documents,
+ * and every later write waits behind it; 99 are answered in milliseconds.
+ */
+const UPDATES_PER_COMMAND = 50;
+
+/** Moves several organizations' cached heads forward, a few dozen per command (each to the furthest given). */
 export async function advanceAccounts(db: Db, heads: CachedHead[]): Promise<void> {
   const furthest = new Map<string, CachedHead>();
   for (const head of heads) if ((furthest.get(head.orgId)?.seq ?? -1) < head.seq) furthest.set(head.orgId, head);
@@ -270,11 +277,13 @@ export async function advanceAccounts(db: Db, heads: CachedHead[]): Promise<void
       upsert: true,
     },
   }));
-  try {
-    await accounts(db).bulkWrite(updates, { ordered: false });
-  } catch (error) {
-    const failures = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [error];
-    if (!failures.every((failure) => isDuplicateKeyError(failure))) throw error;
+  for (let i = 0; i < updates.length; i += UPDATES_PER_COMMAND) {
+    try {
+      await accounts(db).bulkWrite(updates.slice(i, i + UPDATES_PER_COMMAND), { ordered: false });
+    } catch (error) {
+      const failures = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [error];
+      if (!failures.every((failure) => isDuplicateKeyError(failure))) throw error;
+    }
   }
 }
 
@@ -327,8 +336,9 @@ export async function insertUsageRollups(db: Db, docs: UsageRollupDoc[]): Promis
 // --- Organization deletion ---
 
 /**
- * Removes an organization's ledger, cached head, idempotency records and usage rollups. Not called
- * when an organization is deleted today: the ledger is its financial record and stays with the
+ * Removes an organization's ledger, cached head, idempotency records and usage rollups (called
+ * through ledger.ts: deleteLedger, which writes the caches due first). Not called when an
+ * organization is deleted today: the ledger is its financial record and stays with the
  * organization's tombstone, like its audit log (see the report of this change).
  */
 export async function deleteCreditsOfOrganization(db: Db, orgId: string) {
