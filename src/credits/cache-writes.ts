@@ -43,12 +43,7 @@ function cachesDue(db: Db): WriteBehind<Due> {
 
 /** Rollups first: a usage report trusts the rollups up to the cached head's last leaf. */
 async function writeCaches(db: Db, changes: Map<string, Due>): Promise<void> {
-  await Promise.all(
-    [...changes].map(async ([orgId, due]) => {
-      for (const leaf of due.leaves.sort((a, b) => a.seq - b.seq))
-        await recordCompletedRollups(db, orgId, leaf.seq, USAGE_GEOMETRY, leaf.entries);
-    }),
-  );
+  await Promise.all([...changes].map(([orgId, due]) => recordCompletedRollups(db, orgId, due.leaves, USAGE_GEOMETRY)));
   await advanceAccounts(
     db,
     [...changes].map(([orgId, { seq, balance }]) => ({ orgId, seq, balance })),

@@ -137,11 +137,10 @@ async function summarizeLedger(
     const window = sorted.slice(i, j);
     const first = window[0]?.firstSeq ?? 1;
     const last = window.at(-1)?.lastSeq ?? first;
+    const mine = known?.filter((entry) => entry.seq >= first && entry.seq <= last) ?? [];
     const entries =
-      known?.length === last - first + 1 &&
-      new Set(known.filter((entry) => entry.seq >= first && entry.seq <= last).map((entry) => entry.seq)).size ===
-        known.length
-        ? known
+      new Set(mine.map((entry) => entry.seq)).size === last - first + 1
+        ? mine
         : await readUsageEntries(db, orgId, first - 1, last);
     const byLeaf = window.map(() => [] as UsageEntry[]);
     for (const entry of entries) byLeaf[Math.floor((entry.seq - first) / g.leaf)]?.push(entry);
@@ -266,16 +265,25 @@ export async function loadRollups(db: Db, orgId: string, runs: Run[], g: RollupG
 }
 
 /**
- * After entry `seq` is in the log: writes the rollups it completes, leaf first (each from the one
- * before). `leaf`: the entries of the leaf it completes when the caller has them all (the ledger's
- * writer, for the entries it wrote), so the leaf is not read back.
+ * After entries are in the log: writes the rollups they complete, given the entries that complete a
+ * leaf (`seq`, a multiple of the leaf size) and, when the caller has them all, the leaf's `entries`
+ * (the ledger's writer, for the entries it wrote), which are then not read back. Every leaf goes in
+ * one insert; then the nodes, each from the ones before.
  */
 export async function recordCompletedRollups(
   db: Db,
   orgId: string,
-  seq: number,
+  leaves: Array<{ seq: number; entries?: UsageEntry[] | undefined }>,
   g = USAGE_GEOMETRY,
-  leaf?: UsageEntry[],
 ): Promise<void> {
-  for (const run of runsEndingAt(seq, g)) await buildRollups(db, orgId, [run], g, run.level === 0 ? leaf : undefined);
+  const ordered = [...leaves].sort((a, b) => a.seq - b.seq);
+  const runs = ordered.map(({ seq }) => runsEndingAt(seq, g));
+  await buildRollups(
+    db,
+    orgId,
+    runs.map(([leaf]) => leaf as Run),
+    g,
+    ordered.flatMap((leaf) => leaf.entries ?? []),
+  );
+  for (const run of runs.flatMap((ending) => ending.slice(1))) await buildRollups(db, orgId, [run], g);
 }
