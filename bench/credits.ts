@@ -237,7 +237,7 @@ const report = {
   ledgersVerified: verify.organizations,
   /** Entries that do not follow from the previous one: must be 0. */
   ledgerChainErrors: verify.reports.reduce((n, r) => n + r.chainErrors.length, 0),
-  /** Cached heads behind their log (expected: the cache is refreshed every 16 entries and on reads). */
+  /** Cached heads behind their log (expected: the cache moves at each rollup leaf of 16 entries, and on reads). */
   cachesLagging: verify.reports.filter((r) => r.cacheBehind).length,
 };
 mkdirSync(outDir, { recursive: true });
@@ -271,7 +271,7 @@ writeFileSync(
     `${cpus().length} CPUs shared with other work; load average ${loadAtStart.toFixed(1)} at the start, ${loadAtEnd.toFixed(1)} after the runs.\n\n` +
     `${table}\n\nThe same debits through the credits service in the bench's own process, without HTTP, authentication and rate limits (what the ledger's write path costs by itself):\n\n${serviceTable}\n\nMongoDB commands per debit under 32 connections (a separate run with the driver's command log on; grouped reads and writes counted per debit):\n\n` +
     `${breakdown('one hot organization', commands.oneHotOrganization)}\n${breakdown('100 organizations', commands.hundredOrganizations)}\n\n` +
-    `Afterwards ${verify.organizations} ledgers verified: ${report.ledgerChainErrors} chain errors; ${report.cachesLagging} cached heads behind their log, as designed (refreshed every 16 entries and on reads).\n`,
+    `Afterwards ${verify.organizations} ledgers verified: ${report.ledgerChainErrors} chain errors; ${report.cachesLagging} cached heads behind their log, as designed (the cache moves at each rollup leaf of 16 entries, written behind the responses, and on reads).\n`,
 );
 process.stdout.write(`${table}\n\n${serviceTable}\n`);
 if (PROFILE) printTopFunctions(join(outDir, 'profiles'), 25);
