@@ -133,13 +133,13 @@ export async function linkGrantToOrg(db: Db, link: Omit<GrantOrg, 'createdAt'>):
 
 /** When tokens were last issued from these grants, in one write. */
 export async function touchGrants(db: Db, lastUsed: Map<string, Date>): Promise<void> {
-  if (!lastUsed.size) return;
-  await grantOrgs(db).bulkWrite(
-    [...lastUsed].map(([grantId, at]) => ({
-      updateOne: { filter: { _id: grantId }, update: { $set: { lastUsedAt: at } } },
-    })),
-    { ordered: false },
-  );
+  const operations = [...lastUsed].map(([grantId, at]) => ({
+    updateOne: { filter: { _id: grantId }, update: { $set: { lastUsedAt: at } } },
+  }));
+  // At most 50 statements per command: FerretDB v1.24 never answers an update of 100 or more matching ones.
+  for (let i = 0; i < operations.length; i += 50) {
+    await grantOrgs(db).bulkWrite(operations.slice(i, i + 50), { ordered: false });
+  }
 }
 
 /** Forgets a grant's organization (after its tokens were revoked). */

@@ -111,7 +111,10 @@ export async function addTokenIssuanceCounts(db: Db, counts: Map<string, number>
       },
     };
   });
-  await tokenIssuance(db).bulkWrite(operations, { ordered: false });
+  // At most 50 statements per command: FerretDB v1.24 never answers an update of 100 or more matching ones.
+  for (let i = 0; i < operations.length; i += 50) {
+    await tokenIssuance(db).bulkWrite(operations.slice(i, i + 50), { ordered: false });
+  }
 }
 
 /** The organization's issuance counts, newest day first. */

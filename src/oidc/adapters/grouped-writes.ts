@@ -22,6 +22,7 @@ export function groupedTokenWrites(collection: Collection<StoredRecord>) {
     if (write.kind === 'replace') await collection.replaceOne({ _id: write.id }, write.record, { upsert: true });
     else await collection.updateOne({ _id: write.id }, { $set: { consumed: write.at } });
   };
+  // At most 50 statements per command: FerretDB v1.24 never answers an update of 100 or more matching ones.
   return groupCommit<TokenWrite>(async (writes) => {
     if (writes.length === 1) return alone(writes[0] as TokenWrite);
     try {
@@ -37,5 +38,5 @@ export function groupedTokenWrites(collection: Collection<StoredRecord>) {
         ),
       );
     }
-  });
+  }, 50);
 }
