@@ -109,13 +109,14 @@ describe('client ID metadata documents', () => {
   });
 
   it('refuses a document that does not answer in time', async () => {
+    let fetched = 0;
     docs.serve('/slow.json', (_req, res) => {
+      fetched++;
       setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 5000).unref();
     });
-    const started = Date.now();
     await expectDocumentRefused('/slow.json', /did not answer within 2\.5 s/);
     // Fetched once per request: oidc-provider's second look-up of the client does not wait again.
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(fetched).toBe(1);
   });
 
   it('refuses a document that cannot be reached', async () => {
