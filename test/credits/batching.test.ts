@@ -323,9 +323,18 @@ describe('two ledger writers on one organization', () => {
     await addCredits(
       stores.db,
       org._id,
-      { amount: 300, description: 'opening' },
+      { amount: 302, description: 'opening' },
       { actor: { type: 'system', id: 't' } },
     );
+    // The second writer remembers a head that the first then moves on: its first insert must clash.
+    for (const db of [other.db, stores.db]) {
+      await debitCredits(
+        db,
+        org._id,
+        { amount: 1, description: 'warm' },
+        { actor: { type: 'system', id: 't' }, idempotencyKey: `warm-${db === other.db}` },
+      );
+    }
     const debit = (db: Db, i: number) =>
       debitCredits(
         db,
@@ -357,9 +366,9 @@ describe('two ledger writers on one organization', () => {
       charged.set(result.key, result.id);
     }
     expect(charged.size).toBe(300);
-    expect(await stores.db.creditEntries.countDocuments({ orgId: org._id, kind: 'debit' })).toBe(300);
+    expect(await stores.db.creditEntries.countDocuments({ orgId: org._id, kind: 'debit' })).toBe(302);
     expect(clashes).toBeGreaterThan(0);
     const [report] = (await verifyLedgers(stores.db, { orgId: org._id })).reports;
-    expect(report).toMatchObject({ balance: 0, entries: 301, chainErrors: [] });
+    expect(report).toMatchObject({ balance: 0, entries: 303, chainErrors: [] });
   });
 });
