@@ -9,6 +9,7 @@ import { finishInterruptedDeletions } from './orgs/deletion.js';
 import { revocationFeed } from './resource/revocation-feed.js';
 import { ensureResourceServer } from './resources/service.js';
 import type { Stores } from './stores/index.js';
+import { periodicTask } from './stores/periodic-task.js';
 import { sweepExpiredAcrossOrganizations } from './stores/sweep.js';
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -46,25 +47,31 @@ export async function startServer(config: Config, stores: Stores, logger: Logger
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  // FerretDB has no TTL indexes: expired records are purged here (reads already ignore them).
-  const sweeper = setInterval(() => {
-    sweepExpiredAcrossOrganizations(stores.db)
-      .then((deleted) => deleted && logger.info({ deleted }, 'expired records purged'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'expired-record sweep failed'));
-    finishInterruptedDeletions(oidc.provider, stores.db, oidc.publisher).catch((error: unknown) =>
-      logger.warn({ err: error }, 'finishing interrupted organization deletions failed'),
-    );
-  }, SWEEP_INTERVAL_MS);
-  sweeper.unref();
+  // FerretDB has no TTL indexes: expired records are purged here (reads already ignore them), by one
+  // instance at a time.
+  const maintenance = periodicTask({
+    redis: stores.redis,
+    name: 'maintenance',
+    everyMs: SWEEP_INTERVAL_MS,
+    lockMs: SWEEP_INTERVAL_MS,
+    async run(signal) {
+      await sweepExpiredAcrossOrganizations(stores.db, new Date(), undefined, signal).then(
+        (deleted) => deleted && logger.info({ deleted }, 'expired records purged'),
+        (error: unknown) => logger.warn({ err: error }, 'expired-record sweep failed'),
+      );
+      if (!signal.aborted) await finishInterruptedDeletions(oidc.provider, stores.db, oidc.publisher);
+    },
+    onError: (error) => logger.warn({ err: error }, 'finishing interrupted organization deletions failed'),
+  });
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      clearInterval(sweeper);
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await drained;
       clearTimeout(force);
+      await maintenance.stop();
       await revocation.close();
       await stores.close();
     })();

@@ -10,15 +10,17 @@ const BATCH = 1_000;
  * a grant, an organization's rows, records already expired, which no read returns).
  * FerretDB's SQLite backend deletes all matches of one `deleteMany` in a single SQL statement with a
  * variable per document and refuses more than 32,766, so an unbounded `deleteMany` fails there; each
- * step here is short, and a run cut short by a crash simply continues at the next one.
+ * step here is short, and a run cut short by a crash (or stopped through `signal`, between batches)
+ * simply continues at the next one.
  */
 export async function deleteInBatches<T extends Document>(
   collection: Collection<T>,
   filter: Filter<T>,
   onBatch?: (deleted: number, ms: number) => void,
+  signal?: AbortSignal,
 ) {
   let deleted = 0;
-  for (;;) {
+  while (!signal?.aborted) {
     const started = performance.now();
     const ids = (
       await collection
@@ -32,4 +34,5 @@ export async function deleteInBatches<T extends Document>(
     onBatch?.(result.deletedCount, performance.now() - started);
     if (ids.length < BATCH) return deleted;
   }
+  return deleted;
 }

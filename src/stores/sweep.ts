@@ -13,6 +13,7 @@ export async function sweepExpiredAcrossOrganizations(
   db: Db,
   now = new Date(),
   onBatch?: (collection: string, deleted: number, ms: number) => void,
+  signal?: AbortSignal,
 ): Promise<number> {
   let deleted = 0;
   for (const declaration of CATALOG.filter((c) => c.indexes.some((index) => index.ttl))) {
@@ -20,6 +21,7 @@ export async function sweepExpiredAcrossOrganizations(
       openCollection(db, declaration),
       { expiresAt: { $lte: now } },
       onBatch && ((count, ms) => onBatch(declaration.name, count, ms)),
+      signal,
     );
   }
   return deleted;
