@@ -29,3 +29,21 @@ export function bearerChallenge(error: BearerError, resourceMetadata: string): s
   params.push(`resource_metadata=${quote(resourceMetadata)}`);
   return `Bearer ${params.join(', ')}`;
 }
+
+/**
+ * A refusal as every HTTP stack answers it: `status`, the `WWW-Authenticate` value (with the RFC 9728
+ * `resource_metadata` of the request's resource) and the JSON `body`; send it with `Cache-Control: no-store`.
+ */
+export class OrgTokenError extends BearerError {
+  readonly wwwAuthenticate: string;
+
+  constructor(error: BearerError, resourceMetadata: string) {
+    super(error.status, error.code, error.description, error.scope);
+    this.name = 'OrgTokenError';
+    this.wwwAuthenticate = bearerChallenge(error, resourceMetadata);
+  }
+
+  get body(): { error: string; error_description?: string } {
+    return this.code ? { error: this.code, error_description: this.description } : { error: 'unauthorized' };
+  }
+}

@@ -1,5 +1,5 @@
+import type { Redis } from 'ioredis';
 import { tokenHash } from './introspection.js';
-import { openRedis } from './redis-connection.js';
 import {
   NOTICE_LIFETIME_SECONDS,
   type RevocationNotice,
@@ -7,6 +7,17 @@ import {
   revocationChannel,
 } from './revocation-notice.js';
 import type { TokenClaims } from './token-claims.js';
+
+/** ioredis is needed by the feed only: resource servers that verify without it never load it. */
+async function loadOpenRedis() {
+  try {
+    return (await import('./redis-connection.js')).openRedis;
+  } catch (error) {
+    throw new Error(
+      `orgauth's revocationFeed needs the ioredis package (npm install ioredis): ${(error as Error).message}`,
+    );
+  }
+}
 
 export interface RevocationFeedOptions {
   redisUrl: string;
@@ -19,7 +30,10 @@ export interface RevocationFeed {
   isRevoked(claims: TokenClaims): boolean;
   /** Called for every notice (the middleware drops cached introspection answers). */
   onNotice(listener: (notice: RevocationNotice) => void): void;
-  /** Resolves once the feed listens and has replayed recent notices. */
+  /**
+   * Resolves once the feed listens and has replayed recent notices (or has said in the logs why
+   * not); rejects only when ioredis is not installed.
+   */
   ready(): Promise<void>;
   close(): Promise<void>;
 }
@@ -34,18 +48,6 @@ export function revocationFeed({
   keyPrefix = 'orgauth:',
   logger = console,
 }: RevocationFeedOptions): RevocationFeed {
-  const subscriber = openRedis(redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: null,
-    retryStrategy: (n) => Math.min(n * 200, 2000),
-  });
-  const reader = openRedis(redisUrl, {
-    lazyConnect: true,
-    keyPrefix,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (n) => Math.min(n * 200, 2000),
-  });
   const listeners: Array<(notice: RevocationNotice) => void> = [];
   const grants = new Map<string, number>();
   const members = new Map<string, number>();
@@ -80,55 +82,81 @@ export function revocationFeed({
   const pruneTimer = setInterval(prune, 60_000);
   pruneTimer.unref();
 
-  const replay = async () => {
-    const recent = await reader.zrangebyscore(recentRevocationsKey, Date.now(), '+inf');
-    for (const raw of recent) {
+  let closed = false;
+  let connections: { subscriber: Redis; reader: Redis } | undefined;
+
+  /** Opens the two connections and wires them: the subscriber listens, the reader replays. */
+  const open = (openRedis: Awaited<ReturnType<typeof loadOpenRedis>>) => {
+    const subscriber = openRedis(redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: null,
+      retryStrategy: (n) => Math.min(n * 200, 2000),
+    });
+    const reader = openRedis(redisUrl, {
+      lazyConnect: true,
+      keyPrefix,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (n) => Math.min(n * 200, 2000),
+    });
+    const replay = async () => {
+      const recent = await reader.zrangebyscore(recentRevocationsKey, Date.now(), '+inf');
+      for (const raw of recent) {
+        const notice = parse(raw);
+        if (notice) apply(notice);
+      }
+    };
+    subscriber.on('message', (_channel: string, raw: string) => {
       const notice = parse(raw);
       if (notice) apply(notice);
-    }
+    });
+    const replayOnce = () =>
+      replay().catch((error: unknown) =>
+        logger.warn(`orgauth revocation notices: replay failed: ${(error as Error).message}`),
+      );
+    // Subscribing again is harmless (the start may have failed before it subscribed).
+    const catchUp = () => {
+      subscriber.subscribe(revocationChannel(keyPrefix)).catch(() => undefined);
+      if (reader.status === 'ready') void replayOnce();
+      else reader.once('ready', () => void replayOnce());
+    };
+    subscriber.on('ready', () => {
+      if (!connected) logger.info?.('orgauth revocation notices: listening');
+      connected = true;
+      // While starting, the start below replays once both clients are up; later, a reconnection replays
+      // what it missed as soon as the reader can read (it may come back after the subscriber).
+      if (!starting) catchUp();
+    });
+    subscriber.on('error', () => {});
+    reader.on('error', () => {});
+    subscriber.on('close', () => {
+      if (connected)
+        logger.warn('orgauth revocation notices are not arriving (Redis unreachable); JWTs are still verified');
+      connected = false;
+    });
+    return { subscriber, reader, replay, catchUp };
   };
-
-  subscriber.on('message', (_channel: string, raw: string) => {
-    const notice = parse(raw);
-    if (notice) apply(notice);
-  });
-  const replayOnce = () =>
-    replay().catch((error: unknown) =>
-      logger.warn(`orgauth revocation notices: replay failed: ${(error as Error).message}`),
-    );
-  subscriber.on('ready', () => {
-    if (!connected) logger.info?.('orgauth revocation notices: listening');
-    connected = true;
-    // While starting, the start below replays once both clients are up; later, a reconnection replays
-    // what it missed as soon as the reader can read (it may come back after the subscriber).
-    if (!starting) catchUp();
-  });
-  // Subscribing again is harmless (the start may have failed before it subscribed).
-  const catchUp = () => {
-    subscriber.subscribe(revocationChannel(keyPrefix)).catch(() => undefined);
-    if (reader.status === 'ready') void replayOnce();
-    else reader.once('ready', () => void replayOnce());
-  };
-  subscriber.on('error', () => {});
-  reader.on('error', () => {});
-  subscriber.on('close', () => {
-    if (connected)
-      logger.warn('orgauth revocation notices are not arriving (Redis unreachable); JWTs are still verified');
-    connected = false;
-  });
 
   const started = (async () => {
+    const openRedis = await loadOpenRedis();
+    if (closed) return;
+    const { subscriber, reader, replay, catchUp } = open(openRedis);
+    connections = { subscriber, reader };
     try {
       await Promise.all([subscriber.connect(), reader.connect()]);
       await subscriber.subscribe(revocationChannel(keyPrefix));
       await replay();
     } catch (error) {
-      logger.warn(`orgauth revocation notices are not arriving (${(error as Error).message}); JWTs are still verified`);
+      if (!closed)
+        logger.warn(
+          `orgauth revocation notices are not arriving (${(error as Error).message}); JWTs are still verified`,
+        );
       if (subscriber.status === 'ready') catchUp();
     } finally {
       starting = false;
     }
   })();
+  started.catch((error: unknown) => logger.warn((error as Error).message));
 
   const revokedAt = (claims: TokenClaims): number | undefined => {
     const candidates = [
@@ -151,9 +179,10 @@ export function revocationFeed({
     },
     ready: () => started,
     async close() {
+      closed = true;
       clearInterval(pruneTimer);
-      subscriber.disconnect();
-      reader.disconnect();
+      connections?.subscriber.disconnect();
+      connections?.reader.disconnect();
     },
   };
 }
