@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
 import { UnavailableError } from '../errors.js';
 import { PROBLEM_BASE } from './errors.js';
-import { type Counter, countLimits } from './limit-counters.js';
+import { type Counter, countLimits, type Rider } from './limit-counters.js';
 
 /** A fixed-window limit: at most `points` requests per key per window. */
 export interface Limit {
@@ -39,15 +39,21 @@ const counter = ({ limit, key }: Charge, cost: Counter['cost'], points = limit.p
  * which depend on the answer, cost a second round trip on the paths that need them.
  * When Redis cannot count, the request is refused with 503 rather than let through unlimited.
  * Each surface (admin API, client-authenticating endpoints, registration) has one of these, on paths
- * that do not overlap, so a request meets at most one.
+ * that do not overlap, so a request meets at most one. `ridersOf` adds the reads the request will send
+ * next (src/http/limit-counters.ts) to the same round trip.
  */
-export function limitRequests(redis: Redis, chargesOf: (ctx: Context) => Charge[]) {
+export function limitRequests(
+  redis: Redis,
+  chargesOf: (ctx: Context) => Charge[],
+  ridersOf: (ctx: Context) => Rider[] = () => [],
+) {
   return async (ctx: Context, next: Next) => {
     const charges = chargesOf(ctx);
     if (!charges.length) return next();
     const tally = await countLimits(
       redis,
       charges.map((c) => counter(c, c.countIf ? 0 : 1)),
+      ridersOf(ctx),
     ).catch(() => {
       throw new UnavailableError('rate limits cannot be checked right now');
     });

@@ -9,6 +9,7 @@ import { createAdapterFactory } from './adapters/index.js';
 import { CLAIMS, extraTokenClaims, findAccount, OIDC_SCOPES } from './claims.js';
 import { clientIdMetadataConfiguration } from './client-id-metadata/feature.js';
 import { validateClientMetadata } from './client-metadata.js';
+import { takeReadAhead } from './code-read-ahead.js';
 import { loadOrgBoundGrant } from './existing-grant.js';
 import { noteServerError } from './outage-answers.js';
 import { renderOidcError } from './render-error.js';
@@ -47,7 +48,10 @@ export function buildProvider({ config, stores, logger, publisher, signingKeys, 
   const secureCookies = config.issuer.startsWith('https://');
   const clientIdMetadata = clientIdMetadataConfiguration(config.clientIdMetadata);
   const configuration: Configuration = {
-    adapter: createAdapterFactory(stores, { enrich: (model, payload) => tokenRecordFields(db, model, payload) }),
+    adapter: createAdapterFactory(stores, {
+      enrich: (model, payload) => tokenRecordFields(db, model, payload),
+      readAhead: takeReadAhead,
+    }),
     jwks: signingKeys as Configuration['jwks'],
     cookies: {
       keys: cookieKeys,

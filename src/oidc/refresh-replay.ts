@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
+import type { Rider } from '../http/limit-counters.js';
 import { presentedClientId } from './hashed-client-secrets.js';
 
 /**
@@ -16,51 +17,85 @@ import { presentedClientId } from './hashed-client-secrets.js';
  * The answer is kept in Redis only for the window, encrypted with a key derived from the presented
  * refresh token, so only a holder of that token can read it; the Redis key is another hash of it.
  * Requests authenticated by a signed assertion (private_key_jwt: each assertion is single-use) or bound
- * by DPoP (each proof is fresh) are left to oidc-provider as they are.
+ * by DPoP (each proof is fresh) are left to oidc-provider as they are. The claim (kept answer, or the
+ * lock for this request) rides in the token endpoint's rate-limit round trip (`riders`); `middleware` acts on it.
  */
 export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?: Logger) {
-  return async (ctx: Context, next: Next) => {
-    const params = refreshParams(ctx);
-    if (windowSeconds <= 0 || !params) return next();
-    const { token, credentials } = params;
-    const id = replayId(token);
-    const key = digest('key', token);
-    let claim: [string | null, number];
-    try {
-      claim = (await redis.eval(CLAIM, 2, `refresh-replay:${id}`, `refresh-replay-lock:${id}`, LOCK_MS)) as [
-        string | null,
-        number,
+  const pending = new WeakMap<Context, { params: RefreshParams; claim?: Claim }>();
+  const paramsOf = (ctx: Context) => {
+    let seen = pending.get(ctx);
+    if (!seen) {
+      const params = windowSeconds > 0 ? refreshParams(ctx) : undefined;
+      if (!params) return undefined;
+      seen = { params };
+      pending.set(ctx, seen);
+    }
+    return seen;
+  };
+  return {
+    /** The claim, carried by the token endpoint's rate limit in its round trip. */
+    riders(ctx: Context): Rider[] {
+      const seen = paramsOf(ctx);
+      if (!seen) return [];
+      const id = replayId(seen.params.token);
+      return [
+        {
+          kind: 'claim',
+          key: `refresh-replay:${id}`,
+          lock: `refresh-replay-lock:${id}`,
+          lockMs: LOCK_MS,
+          settle: ({ stored, locked }) => {
+            seen.claim = [stored, locked ? 1 : 0];
+          },
+        },
       ];
-    } catch (error) {
-      // Redis is away: rotation goes on without the window (the rate limit has already answered 503 then).
-      logger?.warn({ err: error }, 'refresh replay window unavailable');
-      return next();
-    }
-    const [stored, locked] = claim;
-    const earlier = stored ?? (locked ? undefined : await waitForAnswer(redis, id));
-    if (earlier) {
-      const answer = open(earlier, key);
-      if (answer?.credentials === credentials) return replay(ctx, answer.body);
-      return next();
-    }
-    try {
-      await next();
-      if (ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
-        const sealed = seal({ credentials, body: JSON.stringify(ctx.body) }, key);
-        await redis
-          .multi()
-          .set(`refresh-replay:${id}`, sealed, 'EX', windowSeconds)
-          .del(`refresh-replay-lock:${id}`)
-          .exec();
-        return;
+    },
+    middleware: async (ctx: Context, next: Next) => {
+      const seen = paramsOf(ctx);
+      if (!seen) return next();
+      const { token, credentials } = seen.params;
+      const id = replayId(token);
+      const key = digest('key', token);
+      let claim = seen.claim;
+      if (!claim) {
+        try {
+          claim = (await redis.eval(CLAIM, 2, `refresh-replay:${id}`, `refresh-replay-lock:${id}`, LOCK_MS)) as Claim;
+        } catch (error) {
+          // Redis is away: rotation goes on without the window (the rate limit has already answered 503 then).
+          logger?.warn({ err: error }, 'refresh replay window unavailable');
+          return next();
+        }
       }
-    } catch (error) {
+      const [stored, locked] = claim;
+      const earlier = stored ?? (locked ? undefined : await waitForAnswer(redis, id));
+      if (earlier) {
+        const answer = open(earlier, key);
+        if (answer?.credentials === credentials) return replay(ctx, answer.body);
+        return next();
+      }
+      try {
+        await next();
+        if (ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+          const sealed = seal({ credentials, body: JSON.stringify(ctx.body) }, key);
+          await redis
+            .multi()
+            .set(`refresh-replay:${id}`, sealed, 'EX', windowSeconds)
+            .del(`refresh-replay-lock:${id}`)
+            .exec();
+          return;
+        }
+      } catch (error) {
+        await redis.del(`refresh-replay-lock:${id}`).catch(() => undefined);
+        throw error;
+      }
       await redis.del(`refresh-replay-lock:${id}`).catch(() => undefined);
-      throw error;
-    }
-    await redis.del(`refresh-replay-lock:${id}`).catch(() => undefined);
+    },
   };
 }
+
+/** The kept answer, if any, and whether this request took the lock (1). */
+type Claim = [string | null, number];
+type RefreshParams = { token: string; credentials: string };
 
 /** How long a first request may hold the token before a concurrent one stops waiting for its answer. */
 const LOCK_MS = 10_000;
@@ -86,7 +121,7 @@ async function waitForAnswer(redis: Redis, id: string): Promise<string | undefin
   return undefined;
 }
 
-function refreshParams(ctx: Context): { token: string; credentials: string } | undefined {
+function refreshParams(ctx: Context): RefreshParams | undefined {
   if (ctx.method !== 'POST' || ctx.path !== '/token' || ctx.get('dpop')) return undefined;
   const raw = ctx.request.body;
   if (typeof raw !== 'string') return undefined;

@@ -1,59 +1,35 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/apikeys/service.js';
 import { addCredits } from '../../src/credits/service.js';
 import { createResourceServer } from '../../src/resources/service.js';
 import { createOrg, createUser } from '../support/factories.js';
-import { eventually } from '../support/harness.js';
 import { createClient, startOidcServer } from '../support/oauth.js';
-import { type Executed, monitorRedis } from '../support/redis-monitor.js';
+import { redisRoundTrips } from '../support/redis-monitor.js';
 
 const API = 'https://round-trips.orgauth.test/api';
 const LIMIT_NAMES = /^(admin-api|admin-api-auth-failures|credit-debits|client-auth|registration-ip|login-[a-z-]+):/;
 
 let server: Awaited<ReturnType<typeof startOidcServer>>;
-let monitor: { close(): void };
-let marker: Redis;
-const executed: Executed[] = [];
+let roundTrips: Awaited<ReturnType<typeof redisRoundTrips>>;
 beforeAll(async () => {
   server = await startOidcServer();
-  // MONITOR lists a command a client sent (one round trip), then those its script ran (source 'lua').
-  monitor = await monitorRedis(server.config.redisUrl, (e) => executed.push(e));
-  marker = new Redis(server.config.redisUrl);
+  roundTrips = await redisRoundTrips(server.config.redisUrl, server.config.redisKeyPrefix);
 });
 afterAll(async () => {
-  monitor?.close();
-  marker?.disconnect();
+  roundTrips?.close();
   await server?.close();
 });
 
-/** The round trips an action costs on this server's rate-limit keys, each with the keys it touched. */
+/** The round trips an action costs on this server's rate-limit keys, each with the limit keys it touched. */
 async function limitRoundTrips(action: () => Promise<Response>) {
-  const prefix = server.config.redisKeyPrefix;
-  const [start, end] = ['start', 'end'].map((m) => `${prefix}mark:${randomBytes(4).toString('hex')}:${m}`);
-  await marker.get(start as string);
-  const status = (await action()).status;
-  await marker.get(end as string);
-  // MONITOR reports commands in the order Redis ran them: once the end mark is in, so is the action.
-  const from = await eventually(async () => {
-    const index = executed.findIndex((e) => e.args[1] === end);
-    expect(index).toBeGreaterThan(0);
-    return executed.findIndex((e) => e.args[1] === start);
-  });
-  const to = executed.findIndex((e) => e.args[1] === end);
-  const limitKeys = (e: Executed) =>
-    e.args
-      .filter((a) => a.startsWith(prefix) && LIMIT_NAMES.test(a.slice(prefix.length)))
-      .map((a) => a.slice(prefix.length));
-  const trips: Array<{ command: string; keys: string[] }> = [];
-  for (const e of executed.slice(from + 1, to)) {
-    const keys = limitKeys(e);
-    const last = trips.at(-1);
-    if (e.source !== 'lua') trips.push({ command: (e.args[0] ?? '').toLowerCase(), keys });
-    else if (last) last.keys.push(...keys);
-  }
-  return { status, trips: trips.filter((t) => t.keys.length) };
+  const { result, trips } = await roundTrips.of(action);
+  return {
+    status: result.status,
+    trips: trips
+      .map((trip) => ({ ...trip, keys: trip.keys.filter((key) => LIMIT_NAMES.test(key)) }))
+      .filter((trip) => trip.keys.length),
+  };
 }
 
 const namesOf = (keys: string[]) => [...new Set(keys.map((k) => k.split(':')[0]))].sort();

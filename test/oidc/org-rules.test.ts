@@ -12,6 +12,7 @@ import {
   startAuthorization,
   startOidcServer,
 } from '../support/oauth.js';
+import { redisRoundTrips } from '../support/redis-monitor.js';
 
 const REDIRECT = 'http://127.0.0.1:5998/cb';
 
@@ -196,6 +197,27 @@ describe('OAuth 2.1 rules', () => {
     await expect(client.refreshTokenGrant(rp, tokens.refresh_token ?? '')).rejects.toMatchObject({
       error: 'invalid_grant',
     });
+  });
+
+  it('exchanges a code and rotates a refresh token in two Redis round trips each', async () => {
+    await freshPage();
+    const roundTrips = await redisRoundTrips(server.config.redisUrl, server.config.redisKeyPrefix);
+    try {
+      const { url, checks } = await startAuthorization(rp, { redirectUri: REDIRECT, scope: 'openid offline_access' });
+      const callback = await authorizeInBrowser(page, url, REDIRECT, { email: bob.email, password: TEST_PASSWORD });
+      // The code is read in the rate limit's script; consuming it is the second round trip.
+      const exchange = await roundTrips.of(() => client.authorizationCodeGrant(rp, callback, checks));
+      expect(exchange.trips.map((t) => t.command)).toEqual(['evalsha', 'eval']);
+      expect(new Set(exchange.trips[0]?.keys.filter((k) => k.startsWith('AuthorizationCode:'))).size).toBe(1);
+      // The replay window's claim rides in the rate limit's script; keeping the answer is the second.
+      const refresh = await roundTrips.of(() => client.refreshTokenGrant(rp, exchange.result.refresh_token ?? ''));
+      expect(refresh.trips.map((t) => t.command)).toEqual(['evalsha', 'multi']);
+      expect(new Set(refresh.trips[0]?.keys.filter((k) => k.startsWith('refresh-replay'))).size).toBe(2);
+      expect(refresh.result.refresh_token).not.toBe(exchange.result.refresh_token);
+      expect((await client.tokenIntrospection(rp, refresh.result.access_token)).active).toBe(true);
+    } finally {
+      roundTrips.close();
+    }
   });
 
   it('answers a rotated refresh token presented again within seconds with the same new pair', async () => {

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
+import { eventually } from './harness.js';
 
 /** A command Redis ran: one a client sent, or (source 'lua') one a script ran inside Redis. */
 export interface Executed {
@@ -55,4 +57,59 @@ export async function monitorRedis(url: string, onCommand: (executed: Executed) 
   });
   await monitoring;
   return { close: () => socket.destroy() };
+}
+
+export interface RoundTrip {
+  /** The command the client sent (a script call, MULTI…EXEC counts as its MULTI). */
+  command: string;
+  /** The keys (without the prefix) it and the commands it ran inside Redis touched. */
+  keys: string[];
+}
+
+/**
+ * Counts the Redis round trips an action costs on keys of one server (its key prefix): each command a
+ * client sent, with the keys it touched, and a script's or a transaction's commands counted with it.
+ */
+export async function redisRoundTrips(url: string, prefix: string) {
+  const executed: Executed[] = [];
+  const monitor = await monitorRedis(url, (e) => executed.push(e));
+  const { Redis } = await import('ioredis');
+  const marker = new Redis(url);
+  return {
+    async of<T>(action: () => Promise<T>): Promise<{ result: T; trips: RoundTrip[] }> {
+      const [start, end] = ['start', 'end'].map((m) => `${prefix}mark:${randomBytes(4).toString('hex')}:${m}`);
+      await marker.get(start as string);
+      const result = await action();
+      await marker.get(end as string);
+      // MONITOR reports commands in the order Redis ran them: once the end mark is in, so is the action.
+      const from = await eventually(async () => {
+        const index = executed.findIndex((e) => e.args[1] === end);
+        if (index < 0) throw new Error('the end mark has not been seen yet');
+        return executed.findIndex((e) => e.args[1] === start);
+      });
+      const to = executed.findIndex((e) => e.args[1] === end);
+      const keysOf = (e: Executed) => e.args.filter((a) => a.startsWith(prefix)).map((a) => a.slice(prefix.length));
+      const trips: RoundTrip[] = [];
+      // A client's transaction, from its MULTI to its EXEC (other clients' commands may come in between).
+      const transactions = new Map<string, RoundTrip>();
+      for (const e of executed.slice(from + 1, to)) {
+        const command = (e.args[0] ?? '').toLowerCase();
+        const transaction = transactions.get(e.source);
+        if (e.source === 'lua') trips.at(-1)?.keys.push(...keysOf(e));
+        else if (transaction) {
+          transaction.keys.push(...keysOf(e));
+          if (command === 'exec' || command === 'discard') transactions.delete(e.source);
+        } else {
+          const trip = { command, keys: keysOf(e) };
+          trips.push(trip);
+          if (command === 'multi') transactions.set(e.source, trip);
+        }
+      }
+      return { result, trips: trips.filter((t) => t.keys.length) };
+    },
+    close() {
+      monitor.close();
+      marker.disconnect();
+    },
+  };
 }

@@ -34,7 +34,7 @@ function guarded(adapter: Adapter, store: string, isOutage: (error: unknown) => 
  */
 export function createAdapterFactory(stores: { db: Db; redis: Redis }, hooks: AdapterHooks = {}): AdapterClass {
   const Mongo = mongoAdapterClass(stores.db, hooks);
-  const RedisBacked = redisAdapterClass(stores.redis);
+  const RedisBacked = redisAdapterClass(stores.redis, hooks.readAhead);
   return class OrgauthAdapter {
     constructor(name: string) {
       // biome-ignore lint/correctness/noConstructorReturn: oidc-provider instantiates the adapter class per model

@@ -8,9 +8,13 @@ const CONSUME_SCRIPT =
 /**
  * oidc-provider's adapter over Redis for short-lived models: one hash per record (`payload`, and
  * `consumed` set atomically), expiring with the record, plus index keys for grant, uid and user code.
- * The client's key prefix applies to every key here, including the ones listed in grant sets.
+ * The client's key prefix applies to every key here, including the ones listed in grant sets. A record
+ * the request read ahead (an authorization code, src/oidc/code-read-ahead.ts) is not read again.
  */
-export function redisAdapterClass(redis: Redis): AdapterClass {
+export function redisAdapterClass(
+  redis: Redis,
+  readAhead?: (key: string) => Record<string, string> | undefined,
+): AdapterClass {
   return class RedisAdapter implements Adapter {
     constructor(readonly name: string) {}
 
@@ -34,7 +38,8 @@ export function redisAdapterClass(redis: Redis): AdapterClass {
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      const record = await redis.hgetall(this.key(id));
+      const key = this.key(id);
+      const record = readAhead?.(key) ?? (await redis.hgetall(key));
       if (!record.payload) return undefined;
       const payload = JSON.parse(record.payload) as AdapterPayload;
       return record.consumed ? { ...payload, consumed: Number(record.consumed) } : payload;
