@@ -5,20 +5,24 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { createMcpExampleApp, MCP_SCOPE, mcpUrlFor } from '../../examples/mcp-server/app.js';
+import { createMcpExampleApp, MCP_SCOPE, type McpExampleOptions, mcpUrlFor } from '../../examples/mcp-server/app.js';
 import { revocationFeed } from '../../src/resource/index.js';
 import { createResourceServer } from '../../src/resources/service.js';
 import { freePort } from '../../src/stores/local/processes.js';
 import type { startOidcServer } from './oauth.js';
 
+/** An example MCP server's app: Koa's (examples/mcp-server) or the MCP SDK's Express one. */
+export type McpExampleApp = (options: McpExampleOptions) => { listen(port: number, host: string): Server };
+
 /**
- * The example MCP server, registered at Orgauth as a base whose URLs name their organization
+ * An example MCP server, registered at Orgauth as a base whose URLs name their organization
  * (`/orgs/{orgId}/`), listening on loopback.
  */
 export async function startMcpExample(
   orgauth: Awaited<ReturnType<typeof startOidcServer>>,
-  options: { introspection?: { clientId: string; clientSecret: string } } = {},
+  options: { introspection?: { clientId: string; clientSecret: string }; app?: McpExampleApp } = {},
 ) {
+  const { app: createApp = createMcpExampleApp, ...appOptions } = options;
   const port = await freePort();
   const resource = `http://127.0.0.1:${port}/`;
   await createResourceServer(orgauth.stores.db, {
@@ -33,7 +37,7 @@ export async function startMcpExample(
     logger: { warn: () => {}, info: () => {} },
   });
   await revocation.ready();
-  const server: Server = createMcpExampleApp({ issuer: orgauth.issuer, resource, revocation, ...options }).listen(
+  const server: Server = createApp({ issuer: orgauth.issuer, resource, revocation, ...appOptions }).listen(
     port,
     '127.0.0.1',
   );
