@@ -51,7 +51,6 @@ export const creditIdempotencyCollection = declareCollection({
   queries: ['{_id, orgId}', '{orgId, _id: range}', '{orgId, _id: in}'],
   unscopedQueries: [BATCH_DELETE],
   shardKey: { _id: 1 },
-  hot: ['{_id, orgId}'],
 });
 
 /**
