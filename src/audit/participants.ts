@@ -4,7 +4,7 @@ import type { Db } from '../stores/db.js';
 import { findTeamNames } from '../teams/store.js';
 import { findUserContacts } from '../users/store.js';
 
-interface Mention {
+export interface Mention {
   type: string;
   id: string;
 }
@@ -16,26 +16,19 @@ interface EventLike {
 }
 
 /**
- * What a page of the audit log calls the people, keys, teams and clients it mentions: a person's
- * name (or email), a key's name and owner, a team's and a client's name. Keyed `${type}:${id}`; a thing
- * that no longer exists keeps its id. Four reads for the whole page, whatever its length.
+ * What a page calls the people, keys, teams and clients it mentions: a person's name (or email), a
+ * key's name and owner, a team's and a client's name. Keyed `${type}:${id}` (types `user`, `api_key`,
+ * `team`, `client`); a thing that no longer exists keeps its id. Four reads, however many mentions.
  */
-export async function nameAuditParticipants(db: Db, orgId: string, events: EventLike[]): Promise<Map<string, string>> {
+export async function nameParticipants(db: Db, orgId: string, mentions: Mention[]): Promise<Map<string, string>> {
   const ids = {
     user: new Set<string>(),
     api_key: new Set<string>(),
     team: new Set<string>(),
     client: new Set<string>(),
   };
-  const note = ({ type, id }: Mention) => {
-    if (type in ids) ids[type as keyof typeof ids].add(id);
-  };
-  for (const event of events) {
-    note(event.actor);
-    note(event.target);
-    if (event.actor.userId) ids.user.add(event.actor.userId);
-    if (typeof event.data.userId === 'string') ids.user.add(event.data.userId);
-    if (typeof event.data.clientId === 'string') ids.client.add(event.data.clientId);
+  for (const { type, id } of mentions) {
+    if (type in ids && id) ids[type as keyof typeof ids].add(id);
   }
   const [keys, teams, clients] = await Promise.all([
     findApiKeyNamesOfOrganization(db, orgId, [...ids.api_key]),
@@ -55,4 +48,16 @@ export async function nameAuditParticipants(db: Db, orgId: string, events: Event
     if (typeof client.client_name === 'string' && client.client_name) names.set(`client:${id}`, client.client_name);
   }
   return names;
+}
+
+/** The names of what a page of the audit log mentions (see nameParticipants). */
+export function nameAuditParticipants(db: Db, orgId: string, events: EventLike[]): Promise<Map<string, string>> {
+  const mentions: Mention[] = [];
+  for (const event of events) {
+    mentions.push(event.actor, event.target);
+    if (event.actor.userId) mentions.push({ type: 'user', id: event.actor.userId });
+    if (typeof event.data.userId === 'string') mentions.push({ type: 'user', id: event.data.userId });
+    if (typeof event.data.clientId === 'string') mentions.push({ type: 'client', id: event.data.clientId });
+  }
+  return nameParticipants(db, orgId, mentions);
 }

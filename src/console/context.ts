@@ -8,7 +8,8 @@ import type { Role } from '../orgs/model.js';
 import { type Action, can, type Standing } from '../orgs/policy.js';
 import type { Organization } from '../orgs/service.js';
 import type { User } from '../users/service.js';
-import { formControls } from './fields.js';
+import { datesFor, localeOf } from './dates.js';
+import { escapeHtml, formControls } from './fields.js';
 import { type Invocation, invoke } from './invoke.js';
 import type { ConsoleSession, ConsoleSessions } from './session.js';
 
@@ -72,13 +73,32 @@ export async function attempt(ctx: Context, form: string, action: () => Promise<
   }
 }
 
-/** Renders a console page with the layout's data: the person, the switcher, the tabs, the CSRF token. */
+/** The organization the left navigation shows: the page's own, or else the active one. */
+function navigationOf(state: ConsoleState): ConsoleState['org'] {
+  if (state.org) return state.org;
+  const active =
+    state.memberships.find((m) => m.organization._id === state.session?.activeOrgId) ??
+    state.memberships.find((m) => m.organization._id === state.user?.personalOrgId);
+  if (!active) return undefined;
+  const { organization, role } = active;
+  const standing: Standing = state.user?.platformAdmin ? 'platform' : role;
+  return { id: organization._id, name: organization.name, personal: organization.personal, standing, role };
+}
+
+/** An id shown beside the name it belongs to: one click selects it, and console.js adds a copy button. */
+const copyableId = (id: string | null | undefined) =>
+  id ? `<span class="id-line"><code class="id" data-copyable>${escapeHtml(id)}</code></span>` : '';
+
+/** Renders a console page with the layout's data: the person, the switcher, the navigation, the CSRF token. */
 export function show(ctx: Context, template: string, data: Record<string, unknown>): void {
   const state = stateOf(ctx);
   const failure = data.failure as Failure | undefined;
   const status = failure ? Math.max(ctx.status, 400) : ((data.status as number | undefined) ?? 200);
   ctx.state.pageScripts = true;
   const standing = state.org?.standing;
+  const nav = state.user ? navigationOf(state) : undefined;
+  const locale = localeOf(ctx);
+  const dates = datesFor(locale);
   renderPage(
     ctx,
     `console/${template}`,
@@ -88,13 +108,18 @@ export function show(ctx: Context, template: string, data: Record<string, unknow
       csrf: state.csrf,
       memberships: state.memberships,
       org: state.org,
+      nav,
       path: ctx.path,
       activeOrgId: state.memberships.some((m) => m.organization._id === state.org?.id)
         ? state.org?.id
         : state.session?.activeOrgId,
       may: (action: Action) => (standing ? can(standing, action) : false),
+      mayInNav: (action: Action) => (nav ? can(nav.standing, action) : false),
       f: formControls(failure),
-      date: (iso: string | null | undefined) => (iso ? iso.slice(0, 16).replace('T', ' ') : '—'),
+      locale,
+      date: dates.text,
+      time: dates.time,
+      id: copyableId,
       flash: ctx.state.flash,
       reveal: (ctx.state.reveal ?? {}) as Record<string, string>,
     },

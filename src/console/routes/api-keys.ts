@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { apiKeySchema } from '../../api/schemas.js';
+import { nameParticipants } from '../../audit/participants.js';
 import type { Page } from '../../stores/pagination.js';
 import { confirmedOrAsk, shownName } from '../confirm.js';
 import { attempt, type ConsoleDeps, call, type Failure, field, show, stateOf, userOf } from '../context.js';
@@ -27,6 +28,12 @@ export function apiKeyPages(router: Router, deps: ConsoleDeps): void {
         query: { limit: '100' },
       }),
     ]);
+    // Admins see other members' keys: by their owner's name, not an id.
+    const names = await nameParticipants(
+      deps.api.db,
+      orgId,
+      keys.items.map((k) => ({ type: 'user', id: k.userId })),
+    );
     show(ctx, 'org-api-keys', {
       title: `API keys · ${stateOf(ctx).org?.name}`,
       tab: 'api-keys',
@@ -34,6 +41,7 @@ export function apiKeyPages(router: Router, deps: ConsoleDeps): void {
       teams: teams.items,
       teamName: (id: string | null) => (id ? (teams.items.find((t) => t.id === id)?.name ?? id) : '—'),
       me: userOf(ctx)._id,
+      owner: (userId: string) => names.get(`user:${userId}`) ?? userId,
       issuer: deps.api.config.issuer,
       ...extra,
     });

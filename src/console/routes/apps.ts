@@ -2,9 +2,9 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { approvalSchema, clientSchema, organizationSchema } from '../../api/schemas.js';
+import { nameParticipants } from '../../audit/participants.js';
 import { can } from '../../orgs/policy.js';
 import type { Page } from '../../stores/pagination.js';
-import { findUserById } from '../../users/service.js';
 import { confirmedOrAsk, shownName } from '../confirm.js';
 import { attempt, type ConsoleDeps, call, type Failure, field, show, stateOf } from '../context.js';
 import { done } from './auth.js';
@@ -45,10 +45,11 @@ export function appPages(router: Router, deps: ConsoleDeps): void {
         ? call<Page<{ host: string }>>(ctx, deps, 'listBlockedHosts', { params, query: pageOf('blocked') })
         : undefined,
     ]);
-    const people = await Promise.all(
-      [...new Set(connected.items.map((g) => g.userId))].map((id) => findUserById(deps.api.db, id)),
-    );
-    const emails = new Map(people.flatMap((person) => (person ? [[person._id, person.email] as const] : [])));
+    // People, and the apps an approval names, by name.
+    const names = await nameParticipants(deps.api.db, orgId, [
+      ...connected.items.map((g) => ({ type: 'user', id: g.userId })),
+      ...(approvals?.items ?? []).map((a) => ({ type: 'client', id: a.ref })),
+    ]);
     const nextPage = (list: string, cursor: string | null | undefined) =>
       cursor ? `?${new URLSearchParams({ [list]: cursor }).toString()}` : undefined;
     show(ctx, 'org-apps', {
@@ -65,7 +66,8 @@ export function appPages(router: Router, deps: ConsoleDeps): void {
         approvals: nextPage('approvals', approvals?.nextCursor),
         blocked: nextPage('blocked', blockedHosts?.nextCursor),
       },
-      who: (userId: string) => emails.get(userId) ?? userId,
+      who: (userId: string) => names.get(`user:${userId}`) ?? userId,
+      appName: (ref: string) => names.get(`client:${ref}`),
       organization,
       ...extra,
     });

@@ -109,7 +109,8 @@ export function authRoutes(router: Router, deps: ConsoleDeps): void {
     ctx.redirect('/console/signin');
   });
 
-  const accountPage = (ctx: Context, failure?: Failure) => show(ctx, 'account', { title: 'Your account', failure });
+  const accountPage = (ctx: Context, failure?: Failure) =>
+    show(ctx, 'account', { title: 'Your account', section: 'account', failure });
 
   router.get('/account', requireUser, async (ctx) => accountPage(ctx));
 

@@ -72,7 +72,9 @@ export function accountOrgRoutes(router: Router, deps: ConsoleDeps): void {
       call<OrganizationView>(ctx, deps, 'getOrganization', { params: { orgId } }),
       call<CreditsView>(ctx, deps, 'getCredits', { params: { orgId } }),
     ]);
-    show(ctx, 'org-overview', { title: organization.name, tab: '', organization, credits });
+    // A new organization (nothing spent, nobody else in it) gets its first steps.
+    const gettingStarted = credits.entries === 0 && (organization.membersCount ?? 0) <= 1;
+    show(ctx, 'org-overview', { title: organization.name, tab: '', organization, credits, gettingStarted });
   });
 
   const configurationPage = async (ctx: Context, failure?: Failure) => {

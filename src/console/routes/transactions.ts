@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import { nameParticipants } from '../../audit/participants.js';
 import { authorize, can } from '../../orgs/policy.js';
 import type { Page } from '../../stores/pagination.js';
 import { attempt, type ConsoleDeps, call, type Failure, field, show, stateOf } from '../context.js';
@@ -26,6 +27,7 @@ interface Usage {
 interface Member {
   userId: string;
   email: string;
+  name?: string;
 }
 
 const FILTERS = ['kind', 'userId', 'keyId', 'teamId', 'clientId', 'from', 'to'] as const;
@@ -81,8 +83,23 @@ export function transactionPages(router: Router, deps: ConsoleDeps): void {
           })
         : undefined,
     ]);
-    const teamNames = new Map((teams?.items ?? []).map((t) => [t.id, t.name]));
-    const emails = new Map((members?.items ?? []).map((m) => [m.userId, m.email]));
+    // Who spent, with which key, team and client: by name, looked up once for the page.
+    const mentions = (log?.items ?? []).flatMap((e) => [
+      { type: 'user', id: e.attribution.userId ?? '' },
+      { type: 'api_key', id: e.attribution.keyId ?? '' },
+      { type: 'team', id: e.attribution.teamId ?? '' },
+      { type: 'client', id: e.attribution.clientId ?? '' },
+    ]);
+    if (usage) {
+      mentions.push(
+        ...usage.byMember.map((r) => ({ type: 'user', id: r.id })),
+        ...usage.byKey.map((r) => ({ type: 'api_key', id: r.id })),
+        ...usage.byTeam.map((r) => ({ type: 'team', id: r.id })),
+        ...usage.byClient.map((r) => ({ type: 'client', id: r.id })),
+      );
+    }
+    const names = mayLog ? await nameParticipants(deps.api.db, orgId, mentions) : new Map<string, string>();
+    for (const t of teams?.items ?? []) names.set(`team:${t.id}`, t.name);
     const nextQuery = log?.nextCursor ? new URLSearchParams({ ...filters, cursor: log.nextCursor }).toString() : '';
     show(ctx, 'org-transactions', {
       title: `Transactions · ${stateOf(ctx).org?.name}`,
@@ -92,8 +109,7 @@ export function transactionPages(router: Router, deps: ConsoleDeps): void {
       usage,
       members: members?.items ?? [],
       teams: teams?.items ?? [],
-      team: (teamId: string | null) => (teamId ? (teamNames.get(teamId) ?? teamId) : ''),
-      who: (userId: string | null) => (userId ? (emails.get(userId) ?? userId) : ''),
+      nameOf: (type: string, id: string | null) => (id ? names.get(`${type}:${id}`) : undefined),
       filters,
       nextQuery,
       mayChange: can(standing, 'credits.add'),
