@@ -25,7 +25,12 @@ export function auditPages(router: Router, deps: ConsoleDeps): void {
       const actorName =
         label(event.actor.type, event.actor.id) ??
         (event.actor.type === 'api_key' && owner ? `a key of ${owner}` : undefined);
-      return { ...event, actorName, targetName: label(event.target.type, event.target.id) };
+      // A grant is known by the app it was given to.
+      const app = typeof event.data.clientId === 'string' ? label('client', event.data.clientId) : undefined;
+      const targetName =
+        label(event.target.type, event.target.id) ??
+        (event.target.type === 'grant' && app ? `${app} (grant)` : undefined);
+      return { ...event, actorName, targetName };
     });
     const nextQuery = events.nextCursor
       ? new URLSearchParams({ ...(action ? { action } : {}), cursor: events.nextCursor }).toString()
