@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation, Collection } from 'mongodb';
+import { type Collection, MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { groupCommit } from '../../stores/group-commit.js';
 import type { StoredRecord } from './stored-record.js';
 
@@ -7,36 +7,80 @@ export type TokenWrite =
   | { kind: 'replace'; id: string; record: Omit<StoredRecord, '_id'> }
   | { kind: 'consume'; id: string; at: number };
 
-const operation = (write: TokenWrite): AnyBulkWriteOperation<StoredRecord> =>
-  write.kind === 'replace'
-    ? { replaceOne: { filter: { _id: write.id }, replacement: write.record, upsert: true } }
-    : { updateOne: { filter: { _id: write.id }, update: { $set: { consumed: write.at } } } };
+type Replace = Extract<TokenWrite, { kind: 'replace' }>;
+type Consume = Extract<TokenWrite, { kind: 'consume' }>;
+type Outcome = undefined | unknown;
+
+const DUPLICATE_KEY = 11000;
 
 /**
- * Token writes of concurrent requests go to the database together: one command for a batch (FerretDB
- * pays mostly per command). If that command fails, each write is tried alone, so only the requests
- * whose own write fails see an error.
+ * Token writes of concurrent requests go to the database together (FerretDB pays mostly per command):
+ * records in one insert, consumptions in one update. A token record is written once, under a new id, so it
+ * is inserted rather than upserted (an upsert costs FerretDB a lookup before the insert); one whose id is
+ * already stored, which oidc-provider may save again, is then replaced. If a command fails, each of its
+ * writes is tried alone, so only the requests whose own write fails see an error.
  */
 export function groupedTokenWrites(collection: Collection<StoredRecord>) {
-  const alone = async (write: TokenWrite) => {
-    if (write.kind === 'replace') await collection.replaceOne({ _id: write.id }, write.record, { upsert: true });
-    else await collection.updateOne({ _id: write.id }, { $set: { consumed: write.at } });
-  };
-  // At most 50 statements per command: FerretDB v1.24 never answers an update of 100 or more matching ones.
-  return groupCommit<TokenWrite>(async (writes) => {
-    if (writes.length === 1) return alone(writes[0] as TokenWrite);
+  const replaceAlone = (write: Replace) => collection.replaceOne({ _id: write.id }, write.record, { upsert: true });
+  const consumeAlone = (write: Consume) => collection.updateOne({ _id: write.id }, { $set: { consumed: write.at } });
+  const insertAlone = (write: Replace) =>
+    collection.insertOne(stored(write)).then(
+      () => undefined,
+      (error: unknown) => (isDuplicate(error) ? replaceAlone(write) : Promise.reject(error)),
+    );
+  const settle = (attempt: Promise<unknown>): Promise<Outcome> =>
+    attempt.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+  const insertAll = async (writes: Replace[]): Promise<Outcome[]> => {
+    if (writes.length === 1) return [await settle(insertAlone(writes[0] as Replace))];
+    const outcomes: Outcome[] = writes.map(() => undefined);
     try {
-      await collection.bulkWrite(writes.map(operation), { ordered: false });
-      return;
-    } catch {
-      return Promise.all(
-        writes.map((write) =>
-          alone(write).then(
-            () => undefined,
-            (error: unknown) => error,
-          ),
-        ),
+      await collection.insertMany(writes.map(stored), { ordered: false });
+    } catch (error) {
+      const failed = error instanceof MongoBulkWriteError ? error.writeErrors : undefined;
+      const list = Array.isArray(failed) ? failed : failed ? [failed] : undefined;
+      if (!list) return Promise.all(writes.map((w) => settle(insertAlone(w))));
+      await Promise.all(
+        list.map(async (writeError) => {
+          const write = writes[writeError.index] as Replace;
+          outcomes[writeError.index] = await settle(
+            writeError.code === DUPLICATE_KEY ? replaceAlone(write) : Promise.reject(writeError),
+          );
+        }),
       );
     }
+    return outcomes;
+  };
+  const consumeAll = async (writes: Consume[]): Promise<Outcome[]> => {
+    if (writes.length === 1) return [await settle(consumeAlone(writes[0] as Consume))];
+    try {
+      await collection.bulkWrite(
+        writes.map((w) => ({ updateOne: { filter: { _id: w.id }, update: { $set: { consumed: w.at } } } })),
+        { ordered: false },
+      );
+      return writes.map(() => undefined);
+    } catch {
+      return Promise.all(writes.map((w) => settle(consumeAlone(w))));
+    }
+  };
+
+  // At most 50 statements per command: FerretDB v1.24 never answers an update of 100 or more matching ones.
+  return groupCommit<TokenWrite>(async (writes) => {
+    const replaces = writes.filter((w): w is Replace => w.kind === 'replace');
+    const consumes = writes.filter((w): w is Consume => w.kind === 'consume');
+    const [inserted, consumed] = await Promise.all([
+      replaces.length ? insertAll(replaces) : [],
+      consumes.length ? consumeAll(consumes) : [],
+    ]);
+    const outcome = new Map<TokenWrite, Outcome>();
+    for (const [i, w] of replaces.entries()) outcome.set(w, inserted[i]);
+    for (const [i, w] of consumes.entries()) outcome.set(w, consumed[i]);
+    return writes.map((w) => outcome.get(w));
   }, 50);
 }
+
+const stored = (write: Replace) => ({ _id: write.id, ...write.record }) as StoredRecord;
+const isDuplicate = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
