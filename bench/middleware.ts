@@ -1,6 +1,8 @@
-// `npm run bench`: requireOrgToken's cost per request on a warm cache, against the same route bare.
+// `npm run bench`: requireOrgToken's cost per request on a warm cache, against the same route bare,
+// and the same for the other adapters (orgauth/verify in node:http, orgauth/express, orgauth/mcp with
+// the MCP SDK's requireBearerAuth), each against a bare route of its own stack.
 // Starts its own FerretDB (throw-away folder), uses or starts Redis, runs Orgauth in this process
-// and the resource server in a child process; autocannon loads it over loopback.
+// and the resource servers in child processes; autocannon loads them over loopback.
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,8 @@ import { startRedisServer } from '../src/stores/local/redis-server.js';
 import { signUp } from '../src/users/service.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+/** Each route is loaded this long first, unmeasured (caches, JIT). */
+const WARMUP = Math.min(2, DURATION);
 const dataDir = mkdtempSync(join(tmpdir(), 'orgauth-bench-'));
 const ferret = await startFerretDb({ root: repoRoot, dataDir });
 const redis = (await canConnect('127.0.0.1', 6379)) ? undefined : await startRedisServer();
@@ -69,38 +73,56 @@ const jwt = (await client.clientCredentialsGrant(rp, { resource: AUDIENCE, scope
 const opaque = (await client.clientCredentialsGrant(rp, { resource: OPAQUE_AUDIENCE, scope: 'read' })).access_token;
 
 const resourcePort = await freePort();
-const child = fork(join(repoRoot, 'bench', 'resource-server.ts'), [], {
-  execArgv: ['--import', 'tsx'],
-  env: {
-    ...process.env,
-    ISSUER: config.issuer,
-    AUDIENCE,
-    OPAQUE_AUDIENCE,
-    CLIENT_ID: worker.client_id,
-    CLIENT_SECRET: worker.client_secret ?? '',
-    PORT: String(resourcePort),
-  },
-});
+const childEnv = {
+  ...process.env,
+  ISSUER: config.issuer,
+  AUDIENCE,
+  OPAQUE_AUDIENCE,
+  CLIENT_ID: worker.client_id,
+  CLIENT_SECRET: worker.client_secret ?? '',
+  PORT: String(resourcePort),
+};
+const child = fork(join(repoRoot, 'bench', 'resource-server.ts'), [], { execArgv: ['--import', 'tsx'], env: childEnv });
 await new Promise((resolve) => child.once('message', resolve));
+const adaptersChild = fork(join(repoRoot, 'bench', 'resource-adapters-server.ts'), [], {
+  execArgv: ['--import', 'tsx'],
+  env: childEnv,
+});
+const adapterPorts = await new Promise<{ core: number; express: number }>((resolve) =>
+  adaptersChild.once('message', (message) => resolve(message as { core: number; express: number })),
+);
 
 const base = `http://127.0.0.1:${resourcePort}`;
+const coreBase = `http://127.0.0.1:${adapterPorts.core}`;
+const expressBase = `http://127.0.0.1:${adapterPorts.express}`;
 // An org API key goes through the same introspecting middleware as opaque tokens (cached the same way).
 const apiKey = (await createApiKey(stores.db, { orgId: org._id, userId: owner._id }, { name: 'bench' })).key;
 const targets = {
-  bare: { path: `/bare/${org._id}`, token: undefined },
-  jwt: { path: `/jwt/${org._id}`, token: jwt },
-  opaque: { path: `/opaque/${org._id}`, token: opaque },
-  apiKey: { path: `/opaque/${org._id}`, token: apiKey },
+  bare: { path: `${base}/bare/${org._id}`, token: undefined },
+  jwt: { path: `${base}/jwt/${org._id}`, token: jwt },
+  opaque: { path: `${base}/opaque/${org._id}`, token: opaque },
+  apiKey: { path: `${base}/opaque/${org._id}`, token: apiKey },
+  coreBare: { path: `${coreBase}/bare/${org._id}`, token: undefined },
+  coreJwt: { path: `${coreBase}/jwt/${org._id}`, token: jwt },
+  coreOpaque: { path: `${coreBase}/opaque/${org._id}`, token: opaque },
+  coreApiKey: { path: `${coreBase}/opaque/${org._id}`, token: apiKey },
+  expressBare: { path: `${expressBase}/bare/${org._id}`, token: undefined },
+  expressJwt: { path: `${expressBase}/jwt/${org._id}`, token: jwt },
+  expressOpaque: { path: `${expressBase}/opaque/${org._id}`, token: opaque },
+  expressApiKey: { path: `${expressBase}/opaque/${org._id}`, token: apiKey },
+  mcpJwt: { path: `${expressBase}/mcp-jwt/${org._id}`, token: jwt },
+  mcpOpaque: { path: `${expressBase}/mcp-opaque/${org._id}`, token: opaque },
+  mcpApiKey: { path: `${expressBase}/mcp-opaque/${org._id}`, token: apiKey },
 };
 
-async function load(path: string, token: string | undefined, connections: number) {
+async function load(url: string, token: string | undefined, connections: number, duration = DURATION) {
   const result = await autocannon({
-    url: `${base}${path}`,
+    url,
     connections,
-    duration: DURATION,
+    duration,
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
-  if (result.non2xx) throw new Error(`${path}: ${result.non2xx} non-2xx answers`);
+  if (result.non2xx) throw new Error(`${url}: ${result.non2xx} non-2xx answers`);
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
@@ -114,7 +136,7 @@ async function load(path: string, token: string | undefined, connections: number
 const results: Record<string, Record<string, Awaited<ReturnType<typeof load>>>> = {};
 for (const connections of [2, 32]) {
   for (const [name, target] of Object.entries(targets)) {
-    await load(target.path, target.token, connections).catch(() => undefined); // warm caches and JIT
+    await load(target.path, target.token, connections, WARMUP).catch(() => undefined); // warm caches and JIT
     results[`${name}@${connections}`] = { [name]: await load(target.path, target.token, connections) };
   }
 }
@@ -158,6 +180,31 @@ const summary = [2, 32].map((c) => {
   };
 });
 
+/** The other adapters, each against the bare route of its own stack (node:http, Express). */
+const adapterRows = [2, 32].flatMap((c) =>
+  (
+    [
+      ['orgauth/verify in node:http', 'core', 'coreBare'],
+      ['orgauth/express', 'express', 'expressBare'],
+      ['orgauth/mcp + SDK requireBearerAuth', 'mcp', 'expressBare'],
+    ] as const
+  ).flatMap(([label, prefix, bareName]) => {
+    const bare = row(bareName, c);
+    return (['Jwt', 'Opaque', 'ApiKey'] as const).map((kind) => {
+      const run = row(`${prefix}${kind}`, c);
+      return {
+        connections: c,
+        adapter: label,
+        credential: { Jwt: 'JWT', Opaque: 'opaque, warm', ApiKey: 'API key, warm' }[kind],
+        bare,
+        run,
+        ratio: bare && run ? +(run.rps / bare.rps).toFixed(3) : null,
+        overheadUs: bare && run ? Math.round(1e6 / run.rps - 1e6 / bare.rps) : null,
+      };
+    });
+  }),
+);
+
 const outDir = join(repoRoot, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const report = {
@@ -165,6 +212,7 @@ const report = {
   node: process.version,
   durationSeconds: DURATION,
   middleware: summary,
+  adapters: adapterRows,
   resourceServerRssMb,
   jwtFirstSightVerifyUs: firstSightUs,
 };
@@ -178,15 +226,29 @@ const lines = [
     `| ${s.connections} | requireOrgToken (opaque, warm) | ${s.opaque?.rps} | ${s.opaque?.p50} | ${s.opaque?.p99} | ${s.opaqueRatio} | ${s.opaqueOverheadUs} |`,
     `| ${s.connections} | requireOrgToken (API key, warm) | ${s.apiKey?.rps} | ${s.apiKey?.p50} | ${s.apiKey?.p99} | ${s.apiKeyRatio} | ${s.apiKeyOverheadUs} |`,
   ]),
+  ...[2, 32].flatMap((c) => [
+    `| ${c} | bare node:http | ${row('coreBare', c)?.rps} | ${row('coreBare', c)?.p50} | ${row('coreBare', c)?.p99} | 1 | 0 |`,
+    `| ${c} | bare Express | ${row('expressBare', c)?.rps} | ${row('expressBare', c)?.p50} | ${row('expressBare', c)?.p99} | 1 | 0 |`,
+    ...adapterRows
+      .filter((a) => a.connections === c)
+      .map(
+        (a) =>
+          `| ${c} | ${a.adapter} (${a.credential}) | ${a.run?.rps} | ${a.run?.p50} | ${a.run?.p99} | ${a.ratio} | ${a.overheadUs} |`,
+      ),
+  ]),
 ];
 writeFileSync(
   join(outDir, 'middleware.md'),
-  `# requireOrgToken on a warm cache (${report.date}, ${DURATION}s per run)\n\n${lines.join('\n')}\n\n` +
+  `# requireOrgToken and the other adapters on a warm cache (${report.date}, ${DURATION}s per run)\n\n` +
+    'Ratios and added µs compare each adapter with a bare route of its own stack: Koa for requireOrgToken, ' +
+    'node:http for orgauth/verify, Express for orgauth/express and orgauth/mcp.\n\n' +
+    `${lines.join('\n')}\n\n` +
     `A JWT seen for the first time costs one signature check: ${firstSightUs} µs (measured alone).\n`,
 );
 process.stdout.write(`${lines.join('\n')}\nfirst-sight JWT verification: ${firstSightUs} µs\n`);
 
 child.kill();
+adaptersChild.kill();
 await server.close();
 await ferret.stop();
 await redis?.stop();
