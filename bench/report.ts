@@ -316,7 +316,7 @@ function merge() {
     'requireOrgToken rows, the same resource server’s bare route. Runs of',
     `${[token?.date, middleware?.date, credits?.date].filter(Boolean).join(', ')}.`,
     token ? machineLine(token) : '',
-    'Details: token-endpoint.md, middleware.md, credits.md, data-layer.md, read-cache.md, queries.md.',
+    'Details: token-endpoint.md, middleware.md, credits.md, data-layer.md, read-cache.md, outages.md, queries.md.',
     '',
     ...table(MAIN_HEAD, body),
     '',
@@ -326,6 +326,8 @@ function merge() {
     existsSync(join(dir, 'data-layer.md')) ? readFileSync(join(dir, 'data-layer.md'), 'utf8') : '',
     // How stale another instance's read cache can be (bench/read-cache-notices.ts).
     existsSync(join(dir, 'read-cache.md')) ? readFileSync(join(dir, 'read-cache.md'), 'utf8') : '',
+    // How fast requests answer while a store is away, and how soon it is ready again (bench/outages.ts).
+    existsSync(join(dir, 'outages.md')) ? readFileSync(join(dir, 'outages.md'), 'utf8') : '',
   ].join('\n');
   writeFileSync(join(dir, 'latest.md'), markdown);
   process.stdout.write(markdown);

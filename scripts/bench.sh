@@ -21,4 +21,5 @@ node --import tsx bench/credits.ts
 node --import tsx bench/token-endpoint.ts
 node --import tsx bench/data-layer.ts
 node --import tsx bench/read-cache-notices.ts
+node --import tsx bench/outages.ts
 node --import tsx bench/report.ts

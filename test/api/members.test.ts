@@ -6,7 +6,7 @@ import { createResourceServer } from '../../src/resources/service.js';
 import { apiClient, orgWithRoles } from '../support/api.js';
 import { launchBrowser } from '../support/browser.js';
 import { addMemberAs, createUser, TEST_PASSWORD, uniqueEmail } from '../support/factories.js';
-import { eventually } from '../support/harness.js';
+import { eventually, SOON_MS } from '../support/harness.js';
 import {
   authorizeInBrowser,
   createClient,
@@ -210,7 +210,7 @@ describe('API keys', () => {
 });
 
 describe('removing a member', () => {
-  it('makes their API key and access token fail at a requireOrgToken route within 5 seconds', async () => {
+  it('makes their API key and access token fail at a requireOrgToken route within seconds, not at the end of its 10-minute cache', async () => {
     const { db } = server.stores;
     const acme = await orgWithRoles(db, server.url, 'Leaving Co');
     const leaver = await createUser(db);
@@ -255,7 +255,7 @@ describe('removing a member', () => {
           expect((await byKey()).status).toBe(401);
           expect((await byToken()).status).toBe(401);
         },
-        { timeoutMs: 5000, intervalMs: 20 },
+        { timeoutMs: SOON_MS, intervalMs: 20 },
       );
       const elapsed = Math.round(performance.now() - started);
       process.stdout.write(`member removal through the API → key and token refused in ${elapsed} ms\n`);

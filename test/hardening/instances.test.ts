@@ -10,7 +10,7 @@ import type { Stores } from '../../src/stores/index.js';
 import { freePort } from '../../src/stores/local/processes.js';
 import { launchBrowser } from '../support/browser.js';
 import { addMemberAs, createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { eventually, openTestStores, testEnv } from '../support/harness.js';
+import { eventually, openTestStores, SOON_MS, testEnv } from '../support/harness.js';
 import { type Instance, startBalancer, startInstance, stopInstance } from '../support/instances.js';
 import { authorizeInBrowser, createClient, relyingParty, startAuthorization } from '../support/oauth.js';
 import { startResourceApp } from '../support/resource-app.js';
@@ -188,7 +188,7 @@ describe('several instances sharing one database and one Redis', () => {
       await client.tokenRevocation(rp, access_token);
       for (const resource of opaqueResources) {
         await eventually(async () => expect((await resource.call(orgId, `Bearer ${access_token}`)).status).toBe(401), {
-          timeoutMs: 5000,
+          timeoutMs: SOON_MS,
           intervalMs: 20,
         });
       }
@@ -223,7 +223,7 @@ describe('several instances sharing one database and one Redis', () => {
     for (const resource of resources) {
       await eventually(
         async () => expect((await resource.call(orgId, `Bearer ${tokens.access_token}`)).status).toBe(401),
-        { timeoutMs: 5000, intervalMs: 20 },
+        { timeoutMs: SOON_MS, intervalMs: 20 },
       );
     }
     balancer.route = undefined;

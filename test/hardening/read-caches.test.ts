@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { createResourceServer } from '../../src/resources/service.js';
 import type { Stores } from '../../src/stores/index.js';
 import { addMemberAs, createOrg, createUser } from '../support/factories.js';
-import { eventually, openTestStores, testEnv } from '../support/harness.js';
+import { eventually, openTestStores, SOON_MS, testEnv } from '../support/harness.js';
 import { type Instance, startInstance, stopInstance } from '../support/instances.js';
 import { createClient } from '../support/oauth.js';
 
@@ -18,7 +18,7 @@ import { createClient } from '../support/oauth.js';
  */
 const RESOURCE = 'https://cached.orgauth.test/';
 /** Far below the one-hour TTL of `a` and `b`: only a notice explains a change seen this soon. */
-const NOTICE_DEADLINE = { timeoutMs: 5_000, intervalMs: 50 };
+const NOTICE_DEADLINE = { timeoutMs: SOON_MS, intervalMs: 50 };
 
 let stores: Stores;
 let a: Instance;

@@ -5,7 +5,7 @@ import { redisAdapterClass } from '../../src/oidc/adapters/redis-adapter.js';
 import type { AdapterClass } from '../../src/oidc/adapters/types.js';
 import type { Stores } from '../../src/stores/index.js';
 import { sweepExpiredAcrossOrganizations } from '../../src/stores/sweep.js';
-import { eventually, openTestStores } from '../support/harness.js';
+import { eventually, openTestStores, SOON_MS } from '../support/harness.js';
 
 let stores: Stores;
 beforeAll(async () => {
@@ -60,7 +60,7 @@ describe.each([
   it('never returns an expired record', async () => {
     const id = uniqueId('short');
     await adapter().upsert(id, { jti: id } as AdapterPayload, 1);
-    await eventually(async () => expect(await adapter().find(id)).toBeUndefined(), { timeoutMs: 5000 });
+    await eventually(async () => expect(await adapter().find(id)).toBeUndefined(), { timeoutMs: SOON_MS });
   });
 
   it('marks a record consumed', async () => {

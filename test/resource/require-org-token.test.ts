@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSigningKeys } from '../../src/oidc/keys.js';
 import { createResourceServer } from '../../src/resources/service.js';
 import { createOrg, createUser } from '../support/factories.js';
-import { eventually } from '../support/harness.js';
+import { eventually, SOON_MS } from '../support/harness.js';
 import { createClient, relyingParty, startOidcServer } from '../support/oauth.js';
 import { startResourceApp } from '../support/resource-app.js';
 
@@ -156,7 +156,7 @@ describe('requireOrgToken', () => {
           if (response.status !== 401) throw new Error(`still ${response.status}`);
           await expectRefused(response, 401, 'invalid_token');
         },
-        { timeoutMs: 5000 },
+        { timeoutMs: SOON_MS },
       );
     } finally {
       await strict.close();

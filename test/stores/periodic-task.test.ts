@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stores } from '../../src/stores/index.js';
 import { periodicTask } from '../../src/stores/periodic-task.js';
 import { sweepExpiredAcrossOrganizations } from '../../src/stores/sweep.js';
-import { openTestStores } from '../support/harness.js';
+import { openTestStores, SOON_MS } from '../support/harness.js';
 
 let stores: Stores;
 beforeAll(async () => {
@@ -59,7 +59,7 @@ describe('background work shared by instances', () => {
       onError: never,
     });
     expect(await task.runOnce()).toBe('busy');
-    await expect.poll(() => task.runOnce(), { timeout: 5_000 }).toBe('ran');
+    await expect.poll(() => task.runOnce(), { timeout: SOON_MS }).toBe('ran');
     await task.stop();
   });
 
