@@ -4,6 +4,7 @@
 // BENCH_SCALE_EXPIRED expired tokens waiting for the sweep. Raw documents as Orgauth writes them.
 import { randomBytes } from 'node:crypto';
 import { readHead } from '../src/credits/ledger.js';
+import { attributionFields } from '../src/credits/service.js';
 import type { Db } from '../src/stores/db.js';
 
 export const DATA_LAYER_SCALE = {
@@ -120,13 +121,7 @@ export async function seedDataLayer(db: Db, bench: { orgId: string; organization
       at: new Date(now - (perOrg - seq) * 1000),
       actorType: 'api_key',
       actorId: 'key_seeded',
-      userId: null,
-      keyId: null,
-      teamId: null,
-      clientId: null,
-      grantId: null,
-      resource: null,
-      requestId: null,
+      ...attributionFields(),
     };
   });
   await inBatches(db, 'credit_accounts', Math.ceil(others / perOrg), (org) => {

@@ -37,6 +37,19 @@ export interface Attribution {
   resource?: string | undefined;
 }
 
+/** The attribution fields of a ledger entry: each one named, or null. */
+export function attributionFields(a: Attribution = {}, requestId?: string) {
+  return {
+    userId: a.userId ?? null,
+    keyId: a.keyId ?? null,
+    teamId: a.teamId ?? null,
+    clientId: a.clientId ?? null,
+    grantId: a.grantId ?? null,
+    resource: a.resource ?? null,
+    requestId: requestId ?? null,
+  };
+}
+
 export function presentEntry(doc: CreditEntryDoc) {
   return {
     id: doc._id,
@@ -87,7 +100,6 @@ async function change(db: Db, orgId: string, kind: 'credit' | 'debit', input: Ch
           `the balance is ${head.balance}; a debit of ${amount} would go below the limit of ${-head.overdraftLimit}`,
         );
       }
-      const a = options.attribution ?? {};
       return {
         kind,
         amount: signed,
@@ -96,13 +108,7 @@ async function change(db: Db, orgId: string, kind: 'credit' | 'debit', input: Ch
         requestHash,
         actorType: options.actor.type,
         actorId: options.actor.id,
-        userId: a.userId ?? null,
-        keyId: a.keyId ?? null,
-        teamId: a.teamId ?? null,
-        clientId: a.clientId ?? null,
-        grantId: a.grantId ?? null,
-        resource: a.resource ?? null,
-        requestId: options.requestId ?? null,
+        ...attributionFields(options.attribution, options.requestId),
       };
     },
     key,

@@ -3,7 +3,7 @@ import type { CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppendResult, appendEntry, type EntryDraft, type Head, readHead } from '../../src/credits/ledger.js';
 import { rollupId, USAGE_GEOMETRY } from '../../src/credits/rollups.js';
-import { addCredits, debitCredits } from '../../src/credits/service.js';
+import { addCredits, attributionFields, debitCredits } from '../../src/credits/service.js';
 import { advanceAccounts } from '../../src/credits/store.js';
 import { verifyLedgers } from '../../src/credits/verify.js';
 import { ConflictError, InsufficientCreditsError } from '../../src/errors.js';
@@ -46,13 +46,7 @@ function change(kind: 'credit' | 'debit', amount: number, idempotencyKey: string
       requestHash: `${kind}:${amount}`,
       actorType: 'system',
       actorId: 'test',
-      userId: null,
-      keyId: null,
-      teamId: null,
-      clientId: null,
-      grantId: null,
-      resource: null,
-      requestId: null,
+      ...attributionFields(),
     };
   };
   return { build, key: idempotencyKey };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CreditEntryDoc, entryId } from '../../src/credits/model.js';
+import { attributionFields } from '../../src/credits/service.js';
 import { verifyLedgers } from '../../src/credits/verify.js';
 import type { Stores } from '../../src/stores/index.js';
 import { openTestStores } from '../support/harness.js';
@@ -25,13 +26,7 @@ function ledger(orgId: string, count: number): CreditEntryDoc[] {
     at: new Date(),
     actorType: 'system',
     actorId: 'test',
-    userId: null,
-    keyId: null,
-    teamId: null,
-    clientId: null,
-    grantId: null,
-    resource: null,
-    requestId: null,
+    ...attributionFields(),
   }));
 }
 
