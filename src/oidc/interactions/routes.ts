@@ -188,7 +188,6 @@ export function interactionRoutes({ config, stores, provider, loginLimiter }: In
         document: documentConsentFacts(client.clientId, client.redirectUris ?? [], details.params.redirect_uri),
         email: user?.email ?? '',
         scopes: describeScopes(scopes, prompt.missingResourceScopes ?? {}),
-        resources: Object.keys(prompt.missingResourceScopes ?? {}),
         organizations: eligible,
         namedBy: offer.namedBy,
         selected: chosen,

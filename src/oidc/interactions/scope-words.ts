@@ -7,10 +7,21 @@ const WORDS: Record<string, string> = {
   offline_access: 'Stay connected while you are away (refresh tokens)',
 };
 
-export function describeScopes(oidcScopes: string[], resourceScopes: Record<string, string[]>): string[] {
-  const lines = oidcScopes.map((scope) => WORDS[scope] ?? `Use the “${scope}” permission`);
+const quoted = new Intl.ListFormat('en', { type: 'conjunction' });
+
+/**
+ * One line per thing the person allows. A scope of a resource (say `mcp:tools`) also travels in the
+ * request's `scope`: it is said once, with the resource it is for, not a second time on its own.
+ */
+export function describeScopes(requested: string[], resourceScopes: Record<string, string[]>): string[] {
+  const ofResources = new Set(Object.values(resourceScopes).flat());
+  const lines = requested
+    .filter((scope) => scope in WORDS || !ofResources.has(scope))
+    .map((scope) => WORDS[scope] ?? `Use the “${scope}” permission`);
   for (const [resource, scopes] of Object.entries(resourceScopes)) {
-    for (const scope of scopes) lines.push(`Use the “${scope}” permission on ${resource}`);
+    if (scopes.length === 0) continue;
+    const names = quoted.format(scopes.map((scope) => `“${scope}”`));
+    lines.push(`Use the ${names} permission${scopes.length > 1 ? 's' : ''} on ${resource}`);
   }
   return lines;
 }
