@@ -33,7 +33,7 @@ import { SCALE, seedScale } from './seed-scale.js';
 import { benchServices } from './services.js';
 
 const AT_SCALE = process.env.BENCH_SCALE !== '0';
-const SAMPLES = Number(process.env.BENCH_LIST_SAMPLES ?? 40);
+const SAMPLES = Number(process.env.BENCH_LIST_SAMPLES ?? 200);
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 const services = await benchServices('data');

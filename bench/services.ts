@@ -27,6 +27,8 @@ export async function benchServices(name: string) {
     TOKEN_RATE_LIMIT: '1000000000',
     API_RATE_LIMIT: '1000000000',
     API_AUTH_FAILURES_PER_IP: '1000000000',
+    // The expired-record sweep is measured on its own (bench/data-layer.ts), not run behind other rows.
+    SWEEP_INTERVAL_SECONDS: '0',
   };
   return {
     env,

@@ -38,6 +38,7 @@ const EnvSchema = z
     QUERY_SHAPE_LOG: z.string().optional(),
     REFRESH_REUSE_WINDOW_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
     READ_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+    SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
     CIMD_ENABLED: booleanFlag.default(true),
     CIMD_ALLOW_PRIVATE_HOSTS: booleanFlag.default(false),
     CIMD_EXTRA_CA_FILE: z.string().optional(),
@@ -108,6 +109,8 @@ export interface Config {
   queryShapeLog: string | undefined;
   /** Seconds after a rotation during which the same refresh token gets the same answer again (0: never). */
   refreshReuseWindowSeconds: number;
+  /** How often an instance (one at a time) purges expired records and finishes interrupted deletions; 0: never. */
+  sweepIntervalSeconds: number;
   /** How long a cached read may live when a change notice is lost (seconds; 0 turns read caches off). */
   readCacheTtlSeconds: number;
   /** Client ID Metadata Documents: https URLs as client ids, fetched and checked (src/oidc/client-id-metadata). */
@@ -174,6 +177,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnv(
     defaultResource: e.DEFAULT_RESOURCE,
     queryShapeLog: e.QUERY_SHAPE_LOG,
     refreshReuseWindowSeconds: e.REFRESH_REUSE_WINDOW_SECONDS,
+    sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     readCacheTtlSeconds: e.READ_CACHE_TTL_SECONDS,
     clientIdMetadata: {
       enabled: e.CIMD_ENABLED,

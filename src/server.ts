@@ -12,8 +12,6 @@ import type { Stores } from './stores/index.js';
 import { periodicTask } from './stores/periodic-task.js';
 import { sweepExpiredAcrossOrganizations } from './stores/sweep.js';
 
-const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
-
 export interface RunningServer {
   server: Server;
   oidc: Oidc;
@@ -52,8 +50,8 @@ export async function startServer(config: Config, stores: Stores, logger: Logger
   const maintenance = periodicTask({
     redis: stores.redis,
     name: 'maintenance',
-    everyMs: SWEEP_INTERVAL_MS,
-    lockMs: SWEEP_INTERVAL_MS,
+    everyMs: config.sweepIntervalSeconds * 1000,
+    lockMs: Math.max(config.sweepIntervalSeconds, 60) * 1000,
     async run(signal) {
       await sweepExpiredAcrossOrganizations(stores.db, new Date(), undefined, signal).then(
         (deleted) => deleted && logger.info({ deleted }, 'expired records purged'),

@@ -48,8 +48,9 @@ export function periodicTask(options: {
     });
     return running;
   };
-  const timer = setInterval(() => runOnce().catch(onError), options.everyMs);
-  timer.unref();
+  // everyMs 0: only when asked (runOnce).
+  const timer = options.everyMs > 0 ? setInterval(() => runOnce().catch(onError), options.everyMs) : undefined;
+  timer?.unref();
   return {
     runOnce,
     async stop() {
