@@ -34,10 +34,12 @@ export function orgRequestOf<Req extends NodeRequest>(
   org: (req: Req) => string | undefined,
   trustProxy?: boolean,
 ): ExpressOrgRequest<Req> {
-  const header = req.headers.authorization;
   return {
-    authorization: header,
-    url: requestUrl(req, trustProxy),
+    authorization: req.headers.authorization,
+    // Read only to name a refusal's metadata URL (or the MCP SDK's `resourceMetadataUrl`).
+    get url() {
+      return requestUrl(req, trustProxy);
+    },
     get orgId() {
       return org(req);
     },

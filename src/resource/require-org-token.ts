@@ -74,7 +74,10 @@ export function requireOrgToken(options: RequireOrgTokenOptions) {
     try {
       ctx.state.auth = await verifyOrgRequest({
         authorization: ctx.get('authorization'),
-        url: ctx.href,
+        // Not read here: this adapter names the metadata URL itself (`defaultMetadataUrl`).
+        get url() {
+          return ctx.href;
+        },
         get orgId() {
           return options.org(ctx);
         },
