@@ -1,12 +1,19 @@
-// Run in the fresh project: a Koa app behind orgauth/koa, called with a real token of ORG_ID, then
-// at another organization's URL. Prints the two statuses.
+// Run in the fresh project: a Koa app behind orgauth/koa with the revocation feed (ioredis installed
+// now), called with a real token of ORG_ID, then at another organization's URL. Prints the statuses.
 import { createServer } from 'node:http';
 import Koa from 'koa';
-import { requireOrgToken } from 'orgauth/koa';
+import { requireOrgToken, revocationFeed } from 'orgauth/koa';
 
-const { ISSUER, AUDIENCE, TOKEN, ORG_ID } = process.env;
+const { ISSUER, AUDIENCE, TOKEN, ORG_ID, REDIS_URL, REDIS_KEY_PREFIX } = process.env;
+const warnings = [];
+const revocation = revocationFeed({
+  redisUrl: REDIS_URL,
+  keyPrefix: REDIS_KEY_PREFIX,
+  logger: { warn: (message) => warnings.push(message) },
+});
+await revocation.ready();
 const app = new Koa();
-app.use(requireOrgToken({ issuer: ISSUER, audience: AUDIENCE, org: (ctx) => ctx.path.split('/')[2] }));
+app.use(requireOrgToken({ issuer: ISSUER, audience: AUDIENCE, org: (ctx) => ctx.path.split('/')[2], revocation }));
 app.use((ctx) => {
   ctx.body = ctx.state.auth;
 });
@@ -18,5 +25,6 @@ const call = (orgId) =>
   });
 const own = await call(ORG_ID);
 const other = await call('org_elsewhere');
-process.stdout.write(JSON.stringify({ own: own.status, auth: await own.json(), other: other.status }));
+process.stdout.write(JSON.stringify({ own: own.status, auth: await own.json(), other: other.status, warnings }));
 server.close();
+await revocation.close();
