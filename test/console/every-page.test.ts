@@ -224,6 +224,15 @@ describe('every console page, at desktop and phone width', () => {
     expect(debit).toContain('Bob Builder');
     expect(debit).toContain('key “ci” of Bob Builder');
     expect(debit).toContain('Rovers');
+    // The log filters by key and client by their names.
+    await alice.getByLabel('API key').selectOption({ label: 'key “ci” of Bob Builder' });
+    await alice.getByRole('button', { name: 'Filter' }).click();
+    const rows = alice.getByRole('table', { name: 'Transactions, newest first' }).locator('tbody tr');
+    expect(await rows.allTextContents()).toEqual([expect.stringContaining('Nightly build')]);
+    await expect(alice.getByLabel('Client').locator('option', { hasText: 'Northwind billing' }).count()).resolves.toBe(
+      1,
+    );
+    await alice.goto(northwind('transactions'));
     await inspect(alice, 'transactions', { current: 'Transactions', org: owner('Northwind') });
     await alice.goto(northwind('configuration'));
     await inspect(alice, 'configuration', { current: 'Configuration', org: owner('Northwind') });

@@ -61,7 +61,7 @@ export function transactionPages(router: Router, deps: ConsoleDeps): void {
     const period = { ...(query.from ? { from: query.from } : {}), ...(query.to ? { to: query.to } : {}) };
     const cursor = typeof ctx.query.cursor === 'string' ? { cursor: ctx.query.cursor } : {};
     let filterFailure: Failure | undefined;
-    const [credits, log, usage, members, teams] = await Promise.all([
+    const [credits, log, usage, members, teams, keys, clients] = await Promise.all([
       call<{ balance: number; overdraftLimit: number }>(ctx, deps, 'getCredits', { params: { orgId } }),
       mayLog
         ? call<Page<Entry>>(ctx, deps, 'listCreditTransactions', {
@@ -82,14 +82,35 @@ export function transactionPages(router: Router, deps: ConsoleDeps): void {
             query: { limit: '100' },
           })
         : undefined,
+      // The filters offer keys and clients by name.
+      mayLog
+        ? call<Page<{ id: string; name: string; userId: string }>>(ctx, deps, 'listApiKeys', {
+            params: { orgId },
+            query: { limit: '100' },
+          })
+        : undefined,
+      mayLog
+        ? call<Page<{ clientId: string; name?: string | null }>>(ctx, deps, 'listClients', {
+            params: { orgId },
+            query: { limit: '100' },
+          })
+        : undefined,
     ]);
     // Who spent, with which key, team and client: by name, looked up once for the page.
-    const mentions = (log?.items ?? []).flatMap((e) => [
-      { type: 'user', id: e.attribution.userId ?? '' },
-      { type: 'api_key', id: e.attribution.keyId ?? '' },
-      { type: 'team', id: e.attribution.teamId ?? '' },
-      { type: 'client', id: e.attribution.clientId ?? '' },
-    ]);
+    const mentions = [
+      ...(keys?.items ?? []).map((k) => ({ type: 'api_key', id: k.id })),
+      ...(clients?.items ?? []).map((c) => ({ type: 'client', id: c.clientId })),
+      { type: 'api_key', id: filters.keyId ?? '' },
+      { type: 'client', id: filters.clientId ?? '' },
+    ];
+    for (const e of log?.items ?? []) {
+      mentions.push(
+        { type: 'user', id: e.attribution.userId ?? '' },
+        { type: 'api_key', id: e.attribution.keyId ?? '' },
+        { type: 'team', id: e.attribution.teamId ?? '' },
+        { type: 'client', id: e.attribution.clientId ?? '' },
+      );
+    }
     if (usage) {
       mentions.push(
         ...usage.byMember.map((r) => ({ type: 'user', id: r.id })),
@@ -109,6 +130,11 @@ export function transactionPages(router: Router, deps: ConsoleDeps): void {
       usage,
       members: members?.items ?? [],
       teams: teams?.items ?? [],
+      // A filter on a key or client not listed (revoked, another organization's app) stays selectable.
+      keyIds: [...new Set([...(keys?.items ?? []).map((k) => k.id), filters.keyId ?? ''])].filter(Boolean),
+      clientIds: [...new Set([...(clients?.items ?? []).map((c) => c.clientId), filters.clientId ?? ''])].filter(
+        Boolean,
+      ),
       nameOf: (type: string, id: string | null) => (id ? names.get(`${type}:${id}`) : undefined),
       filters,
       nextQuery,
