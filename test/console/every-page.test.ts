@@ -295,6 +295,7 @@ describe('every console page, at desktop and phone width', () => {
   it("a member's view: their role in view, and what they may not see explained", async () => {
     const member = { name: 'Northwind', role: 'member' };
     await bob.goto(northwind());
+    await expect(bob.getByRole('region', { name: 'Your access' }).textContent()).resolves.toContain('As a member');
     await inspect(bob, 'member-overview', { current: 'Overview', org: member });
     const sections = await bob.getByRole('navigation', { name: 'Organization' }).getByRole('link').allTextContents();
     expect(sections).toEqual(['Overview', 'Members', 'Teams', 'API keys', 'Apps', 'Transactions']);
