@@ -263,6 +263,7 @@ describe('every console page, at desktop and phone width', () => {
       ['api-keys', 'API keys', 'No API keys yet', 'Create your first key'],
       ['apps', 'Apps', 'No connected apps yet', undefined],
       ['transactions', 'Transactions', 'No transactions yet', 'Add credits'],
+      ['audit', 'Audit', 'No events yet', undefined],
     ] as const) {
       await alice.goto(emptyCo(tab));
       const empty = alice.locator('.empty-state').first();

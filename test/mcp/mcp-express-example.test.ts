@@ -6,7 +6,7 @@ import { createExpressMcpExample } from '../../examples/mcp-server-express/app.j
 import { createApiKey } from '../../src/apikeys/service.js';
 import { launchBrowser } from '../support/browser.js';
 import { createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { InMemoryOAuthProvider, startMcpExample } from '../support/mcp.js';
+import { bearerCall, InMemoryOAuthProvider, startMcpExample } from '../support/mcp.js';
 import { authorizeInBrowser, createClient, startOidcServer } from '../support/oauth.js';
 
 // examples/mcp-server-express: the MCP SDK's own Express setup, protected by its requireBearerAuth
@@ -19,18 +19,6 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let person: Awaited<ReturnType<typeof createUser>>;
 let orgA: Awaited<ReturnType<typeof createOrg>>;
 let orgB: Awaited<ReturnType<typeof createOrg>>;
-
-/** A raw MCP request, as a client holding `token` would send it. */
-const ping = (url: URL, token: string) =>
-  fetch(url, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
-  });
 
 beforeAll(async () => {
   orgauth = await startOidcServer();
@@ -81,7 +69,7 @@ describe('the Express MCP example with the official SDK client', () => {
     await client.close();
 
     // Another organization's URL is another resource: 401 invalid_token naming that URL's metadata.
-    const elsewhere = await ping(mcp.urlFor(orgA._id), oauth.savedTokens?.access_token ?? '');
+    const elsewhere = await bearerCall(mcp.urlFor(orgA._id), oauth.savedTokens?.access_token ?? '');
     expect(elsewhere.status).toBe(401);
     const challenge = elsewhere.headers.get('www-authenticate') ?? '';
     expect(challenge).toContain('error="invalid_token"');
@@ -102,7 +90,7 @@ describe('the Express MCP example with the official SDK client', () => {
     const result = await client.callTool({ name: 'whoami', arguments: {} });
     expect(result.structuredContent).toMatchObject({ orgId: orgB._id, sub: person._id, orgRole: 'owner' });
     await client.close();
-    expect((await ping(mcp.urlFor(orgA._id), key)).status).toBe(401);
+    expect((await bearerCall(mcp.urlFor(orgA._id), key)).status).toBe(401);
   });
 
   it('describes each organization’s URL in its own RFC 9728 metadata', async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setAppPolicy } from '../../src/orgs/approvals.js';
 import { launchBrowser } from '../support/browser.js';
 import { addMemberAs, createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { InMemoryOAuthProvider, startMcpExample } from '../support/mcp.js';
+import { bearerCall, InMemoryOAuthProvider, startMcpExample } from '../support/mcp.js';
 import { authorizeInBrowser, startOidcServer } from '../support/oauth.js';
 
 const REDIRECT = 'http://127.0.0.1:5997/callback';
@@ -70,17 +70,6 @@ async function callWhoami(oauth: InMemoryOAuthProvider, url: URL) {
   await client.close();
   return result.structuredContent as { orgId: string };
 }
-
-const bearerCall = (url: URL, token: string) =>
-  fetch(url, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-  });
 
 describe('an MCP server with one URL per organization', () => {
   it('describes each organization’s URL in its protected-resource metadata (RFC 9728 §3.3)', async () => {

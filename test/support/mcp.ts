@@ -52,6 +52,18 @@ export async function startMcpExample(
   };
 }
 
+/** A bare JSON-RPC request to an MCP URL with a bearer credential, as any client holding it could send. */
+export const bearerCall = (url: URL, token: string, method = 'tools/list') =>
+  fetch(url, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method }),
+  });
+
 /** An MCP client's OAuth state kept in memory, as a desktop client would keep it on disk. */
 export class InMemoryOAuthProvider implements OAuthClientProvider {
   client?: OAuthClientInformationMixed;
