@@ -21,6 +21,7 @@ import { repoRoot } from '../src/stores/local/index.js';
 import { freePort } from '../src/stores/local/processes.js';
 import { startRedisServer } from '../src/stores/local/redis-server.js';
 import { signUp } from '../src/users/service.js';
+import { benchEnv } from './services.js';
 
 const ROUNDS = Number(process.env.BENCH_OUTAGE_ROUNDS ?? 5);
 const PROMISE_MS = 5000;
@@ -28,19 +29,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'orgauth-bench-outages-'));
 let ferret = await startFerretDb({ root: repoRoot, dataDir });
 let redis = await startRedisServer();
 const port = await freePort();
-const config = loadConfig({
-  NODE_ENV: 'test',
-  HOST: '127.0.0.1',
-  PORT: String(port),
-  ISSUER: `http://127.0.0.1:${port}`,
-  MONGODB_URI: `${ferret.uri}benchoutages`,
-  REDIS_URL: redis.url,
-  SECRET_KEY: 'bench-secret-key-that-is-long-enough-000000',
-  LOG_LEVEL: 'silent',
-  TOKEN_RATE_LIMIT: '1000000000',
-  API_RATE_LIMIT: '1000000000',
-  API_AUTH_FAILURES_PER_IP: '1000000000',
-});
+const config = loadConfig(benchEnv('outages', port, ferret.uri, redis.url));
 const logger = createLogger(config);
 const stores = await openStores(config, logger);
 const server = await startServer(config, stores, logger);

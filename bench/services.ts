@@ -8,18 +8,15 @@ import { repoRoot } from '../src/stores/local/index.js';
 import { canConnect, freePort } from '../src/stores/local/processes.js';
 import { startRedisServer } from '../src/stores/local/redis-server.js';
 
-export async function benchServices(name: string) {
-  const dataDir = mkdtempSync(join(tmpdir(), `orgauth-bench-${name}-`));
-  const ferret = await startFerretDb({ root: repoRoot, dataDir });
-  const redis = (await canConnect('127.0.0.1', 6379)) ? undefined : await startRedisServer();
-  const port = await freePort();
-  const env = {
+/** The environment of an Orgauth server on a loopback port over the given stores, abuse limits lifted. */
+export function benchEnv(name: string, port: number, mongoUri: string, redisUrl: string) {
+  return {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: String(port),
     ISSUER: `http://127.0.0.1:${port}`,
-    MONGODB_URI: `${ferret.uri}bench${name.replace(/\W/g, '')}`,
-    REDIS_URL: redis?.url ?? 'redis://127.0.0.1:6379',
+    MONGODB_URI: `${mongoUri}bench${name.replace(/\W/g, '')}`,
+    REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: `bench-${name}-${Date.now()}:`,
     SECRET_KEY: 'bench-secret-key-that-is-long-enough-000000',
     LOG_LEVEL: 'silent',
@@ -27,9 +24,15 @@ export async function benchServices(name: string) {
     TOKEN_RATE_LIMIT: '1000000000',
     API_RATE_LIMIT: '1000000000',
     API_AUTH_FAILURES_PER_IP: '1000000000',
-    // The expired-record sweep is measured on its own (bench/data-layer.ts), not run behind other rows.
-    SWEEP_INTERVAL_SECONDS: '0',
   };
+}
+
+export async function benchServices(name: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), `orgauth-bench-${name}-`));
+  const ferret = await startFerretDb({ root: repoRoot, dataDir });
+  const redis = (await canConnect('127.0.0.1', 6379)) ? undefined : await startRedisServer();
+  const port = await freePort();
+  const env = benchEnv(name, port, ferret.uri, redis?.url ?? 'redis://127.0.0.1:6379');
   return {
     env,
     base: `http://127.0.0.1:${port}`,
