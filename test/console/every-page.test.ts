@@ -237,6 +237,13 @@ describe('every console page, at desktop and phone width', () => {
     await alice.goto(northwind('configuration'));
     await inspect(alice, 'configuration', { current: 'Configuration', org: owner('Northwind') });
     await alice.goto(northwind('audit'));
+    // Targets by what they are called: the app of a grant, the email of an invitation.
+    await expect(alice.getByRole('row').filter({ hasText: 'grant.created' }).textContent()).resolves.toContain(
+      'Robot CLI (grant)',
+    );
+    await expect(alice.getByRole('row').filter({ hasText: 'invitation.created' }).textContent()).resolves.toMatch(
+      /invitation of carol-\w+@example\.test/,
+    );
     await inspect(alice, 'audit', { current: 'Audit', org: owner('Northwind') });
   });
 

@@ -8,6 +8,23 @@ import { pageQueryOf } from './members.js';
 
 type AuditEvent = z.output<typeof auditEventSchema>;
 
+/**
+ * What an entry's target is called when it is not a person, key, team or client: the organization by
+ * its name, an invitation by its email, a grant by its app, a host or resource by itself.
+ */
+function describedBy(
+  event: AuditEvent,
+  org: { id: string; name: string },
+  label: (type: string, id: string) => string | undefined,
+): string | undefined {
+  const { type, id } = event.target;
+  const app = typeof event.data.clientId === 'string' ? label('client', event.data.clientId) : undefined;
+  if (type === 'organization' && id === org.id) return org.name;
+  if (type === 'invitation' && typeof event.data.email === 'string') return `invitation of ${event.data.email}`;
+  if (type === 'grant' && app) return `${app} (grant)`;
+  return undefined;
+}
+
 /** Audit tab: the organization's audit log, newest first, filtered by action. */
 export function auditPages(router: Router, deps: ConsoleDeps): void {
   router.get('/orgs/:orgId/audit', async (ctx) => {
@@ -20,16 +37,13 @@ export function auditPages(router: Router, deps: ConsoleDeps): void {
     // Names, not ids: what the page mentions is looked up once for the whole page.
     const names = await nameAuditParticipants(deps.api.db, orgId, events.items);
     const label = (type: string, id: string) => names.get(`${type}:${id}`);
+    const org = { id: orgId, name: stateOf(ctx).org?.name ?? orgId };
     const rows = events.items.map((event) => {
       const owner = event.actor.userId ? (label('user', event.actor.userId) ?? event.actor.userId) : undefined;
       const actorName =
         label(event.actor.type, event.actor.id) ??
         (event.actor.type === 'api_key' && owner ? `a key of ${owner}` : undefined);
-      // A grant is known by the app it was given to.
-      const app = typeof event.data.clientId === 'string' ? label('client', event.data.clientId) : undefined;
-      const targetName =
-        label(event.target.type, event.target.id) ??
-        (event.target.type === 'grant' && app ? `${app} (grant)` : undefined);
+      const targetName = label(event.target.type, event.target.id) ?? describedBy(event, org, label);
       return { ...event, actorName, targetName };
     });
     const nextQuery = events.nextCursor
