@@ -256,6 +256,21 @@ describe('every console page, at desktop and phone width', () => {
       .click();
     await alice.getByRole('heading', { name: 'Remove this member?' }).waitFor();
     await inspect(alice, 'confirm', { current: 'Members', org: owner('Northwind') });
+    await alice.getByRole('link', { name: 'Cancel' }).click();
+
+    // Withdrawing an invitation and rotating a client's secret ask too.
+    await alice.getByRole('button', { name: /^Withdraw the invitation of carol-/ }).click();
+    await alice.getByRole('heading', { name: 'Withdraw this invitation?' }).waitFor();
+    expect(await alice.locator('main').textContent()).toMatch(/The link sent to carol-\w+@example\.test stops working/);
+    await alice.getByRole('button', { name: 'Withdraw invitation' }).click();
+    await expect(alice.getByRole('status').textContent()).resolves.toContain('The invitation was withdrawn');
+
+    await alice.goto(northwind(`apps/clients/${encodeURIComponent(ids.clientId)}`));
+    await alice.getByRole('button', { name: 'Rotate secret' }).click();
+    await alice.getByRole('heading', { name: 'Rotate this client’s secret?' }).waitFor();
+    await expect(alice.locator('#client-secret').count()).resolves.toBe(0);
+    await alice.getByRole('button', { name: 'Rotate secret' }).click();
+    await expect(alice.locator('#client-secret').textContent()).resolves.toMatch(/\S{20,}/);
   });
 
   it('a new organization: every section says what it is for and offers its first action', async () => {

@@ -122,6 +122,14 @@ export function appPages(router: Router, deps: ConsoleDeps): void {
 
   router.post('/orgs/:orgId/apps/clients/:clientId/secret', async (ctx) => {
     const { orgId = '', clientId = '' } = ctx.params;
+    const asked = confirmedOrAsk(ctx, {
+      title: 'Rotate this client’s secret?',
+      message: `${shownName(ctx, clientId)} gets a new secret, shown once; the current one stops working at once, so every server using it must be given the new one.`,
+      button: 'Rotate secret',
+      back: clientBack(orgId, clientId),
+      tab: 'apps',
+    });
+    if (!asked) return;
     let secret: string | undefined;
     const failure = await attempt(ctx, 'secret', async () => {
       secret = (await call<Client>(ctx, deps, 'rotateClientSecret', { params: { orgId, clientId } })).clientSecret;

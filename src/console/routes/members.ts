@@ -112,6 +112,14 @@ export function memberPages(router: Router, deps: ConsoleDeps): void {
 
   router.post('/orgs/:orgId/invitations/:invitationId/revoke', async (ctx) => {
     const { orgId = '', invitationId = '' } = ctx.params;
+    const asked = confirmedOrAsk(ctx, {
+      title: 'Withdraw this invitation?',
+      message: `The link sent to ${shownName(ctx, 'the invited person')} stops working. You can invite them again later.`,
+      button: 'Withdraw invitation',
+      back: `/console/orgs/${orgId}/members`,
+      tab: 'members',
+    });
+    if (!asked) return;
     const failure = await attempt(ctx, 'invitations', async () => {
       await call(ctx, deps, 'revokeInvitation', { params: { orgId, invitationId } });
     });
