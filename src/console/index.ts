@@ -24,6 +24,7 @@ export type { ConsoleDeps } from './context.js';
 export { consoleSessions } from './session.js';
 
 const form = formBody('32kb');
+const BACK_TO_CONSOLE = { href: '/console', text: 'Back to the console' };
 
 /** Domain errors outside a form (an unknown organization, a refused page) as readable pages. */
 async function consoleErrors(ctx: Context, next: Next) {
@@ -40,6 +41,7 @@ async function consoleErrors(ctx: Context, next: Next) {
       heading: error.status === 404 ? 'Not found' : error.status === 403 ? 'Not allowed' : 'That did not work',
       message: error.status === 404 ? 'This page does not exist, or it is not yours to see.' : error.message,
       hint: 'Go back to the console and try again.',
+      link: BACK_TO_CONSOLE,
     });
   }
 }
@@ -117,6 +119,7 @@ export function consoleNotFound() {
         heading: 'Not found',
         message: 'This page does not exist.',
         hint: 'Go back to the console.',
+        link: BACK_TO_CONSOLE,
       });
     }
   };

@@ -40,6 +40,8 @@ export interface ErrorPage {
   heading: string;
   message: string;
   hint?: string;
+  /** Where to go from here, e.g. back to the console. */
+  link?: { href: string; text: string };
 }
 
 export function renderErrorPage(ctx: Context, page: ErrorPage): void {

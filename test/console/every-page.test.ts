@@ -191,6 +191,9 @@ describe('every console page, at desktop and phone width', () => {
     await inspect(visitor, 'invitation');
     const missing = await visitor.goto('/console/nothing-here');
     expect(missing?.status()).toBe(404);
+    await expect(visitor.getByRole('link', { name: 'Back to the console' }).getAttribute('href')).resolves.toBe(
+      '/console',
+    );
     await inspect(visitor, 'not-found');
   });
 
