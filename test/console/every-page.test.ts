@@ -335,6 +335,21 @@ describe('every console page, at desktop and phone width', () => {
   });
 });
 
+describe('on a phone', () => {
+  it('the current section is scrolled into view in the one-row navigation', async () => {
+    await alice.setViewportSize(PHONE);
+    try {
+      await alice.goto(northwind('audit'));
+      const current = alice.getByRole('navigation', { name: 'Organization' }).locator('a[aria-current="page"]');
+      const box = await current.boundingBox();
+      expect(box?.x ?? -1).toBeGreaterThanOrEqual(0);
+      expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(PHONE.width);
+    } finally {
+      await alice.setViewportSize(DESKTOP);
+    }
+  });
+});
+
 describe("dates in the person's locale", () => {
   const signedInAs = async (email: string, options: Parameters<Browser['newContext']>[0]) => {
     const page = await (await browser.newContext({ baseURL: server.url, viewport: DESKTOP, ...options })).newPage();
