@@ -236,6 +236,15 @@ describe('every console page, at desktop and phone width', () => {
       1,
     );
     await alice.goto(northwind('transactions'));
+    // An owner sets how far below zero the balance may go.
+    const overdraft = alice.getByRole('region', { name: 'Overdraft' });
+    await overdraft.getByLabel('Overdraft limit').fill('lots');
+    await overdraft.getByRole('button', { name: 'Save overdraft limit' }).click();
+    await expect(alice.locator('#overdraft-limit-error').isVisible()).resolves.toBe(true);
+    await alice.getByRole('region', { name: 'Overdraft' }).getByLabel('Overdraft limit').fill('50');
+    await alice.getByRole('button', { name: 'Save overdraft limit' }).click();
+    await expect(alice.getByRole('status').textContent()).resolves.toContain('The overdraft limit was saved');
+    await expect(alice.locator('.stats').textContent()).resolves.toContain('May go below zero by50');
     await inspect(alice, 'transactions', { current: 'Transactions', org: owner('Northwind') });
     await alice.goto(northwind('configuration'));
     await inspect(alice, 'configuration', { current: 'Configuration', org: owner('Northwind') });
@@ -328,6 +337,7 @@ describe('every console page, at desktop and phone width', () => {
     await bob.goto(northwind('api-keys'));
     await inspect(bob, 'member-api-keys', { current: 'API keys', org: member });
     await bob.goto(northwind('transactions'));
+    await expect(bob.getByRole('region', { name: 'Overdraft' }).count()).resolves.toBe(0);
     expect(await bob.locator('main').textContent()).toContain('Owners and admins of Northwind see the transaction log');
     await inspect(bob, 'member-transactions', { current: 'Transactions', org: member });
     await bob.goto(northwind('apps'));

@@ -146,6 +146,19 @@ export function transactionPages(router: Router, deps: ConsoleDeps): void {
 
   router.get('/orgs/:orgId/transactions', async (ctx) => transactionsPage(ctx));
 
+  router.post('/orgs/:orgId/transactions/overdraft', async (ctx) => {
+    const orgId = ctx.params.orgId ?? '';
+    const failure = await attempt(ctx, 'overdraft', async () => {
+      const limit = field(ctx, 'limit').trim();
+      await call(ctx, deps, 'setOverdraftLimit', {
+        params: { orgId },
+        body: { limit: /^\d+$/.test(limit) ? Number(limit) : limit },
+      });
+    });
+    if (failure) return transactionsPage(ctx, failure);
+    await done(ctx, deps, 'The overdraft limit was saved.', `/console/orgs/${orgId}/transactions`);
+  });
+
   for (const [path, operationId, message] of [
     ['add', 'addCredits', 'Credits were added.'],
     ['deduct', 'debitCredits', 'Credits were deducted.'],
