@@ -40,5 +40,15 @@ for (const time of document.querySelectorAll('time[data-local]')) {
   if (!Number.isNaN(at.getTime())) time.textContent = local.format(at);
 }
 
-// On a phone the sections scroll sideways: bring the current one into view.
-document.querySelector('.side-nav a[aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+// On a phone the sections scroll sideways: bring the current one into view (again when the window
+// narrows to a phone's width).
+const current = document.querySelector('.side-nav a[aria-current="page"]');
+const showCurrent = () => {
+  const row = current?.closest('ul');
+  // Only the row scrolls, never the page.
+  if (row && current) row.scrollLeft = current.offsetLeft - row.offsetLeft - 16;
+};
+showCurrent();
+window.matchMedia('(max-width: 48rem)').addEventListener('change', (event) => {
+  if (event.matches) showCurrent();
+});
