@@ -386,6 +386,16 @@ describe("dates in the person's locale", () => {
     }
   });
 
+  it('fall back to English when the browser asks only for languages that cannot be used', async () => {
+    const answer = await alice.request.get(northwind('members'), {
+      headers: { 'accept-language': 'x-!!, 12, en-a1;q=0.5, *' },
+    });
+    expect(answer.status()).toBe(200);
+    const written = /<time datetime="([^"]+)"[^>]*>([^<]+)</.exec(await answer.text());
+    const english = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+    expect(written?.[2]).toBe(`${english.format(new Date(written?.[1] ?? ''))} UTC`);
+  });
+
   it("are shown in the browser's own time zone when scripts run, and ids get a copy button", async () => {
     const page = await signedInAs(aliceEmail, { locale: 'fr-FR', timezoneId: 'America/New_York' });
     try {
