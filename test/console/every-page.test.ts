@@ -180,7 +180,8 @@ const northwind = (tab = '') => `/console/orgs/${ids.northwind}${tab ? `/${tab}`
 const emptyCo = (tab = '') => `/console/orgs/${ids.empty}${tab ? `/${tab}` : ''}`;
 const owner = (name: string) => ({ name, role: 'owner' });
 
-describe('every console page, at desktop and phone width', () => {
+// Each test runs axe on several pages at two widths: a few seconds each, many more on a busy machine.
+describe('every console page, at desktop and phone width', { timeout: 180_000 }, () => {
   it('the pages of a visitor: sign in, sign up, an invitation, a page that does not exist', async () => {
     await visitor.goto('/console/signin');
     await inspect(visitor, 'sign-in');
