@@ -1,6 +1,6 @@
 import type { Collection, Document, Filter } from 'mongodb';
 
-const BATCH = 1_000;
+const BATCH = 500;
 
 /**
  * `deleteMany` for filters that may match very many documents, in bounded steps: up to `BATCH`
