@@ -34,6 +34,8 @@ const aliceEmail = uniqueEmail('alice');
 const bobEmail = uniqueEmail('bob');
 const ids = { northwind: '', empty: '', clientId: '', bobKeyId: '', invitation: '' };
 const SHOTS = join(SCREENSHOTS, 'pages');
+/** A browser step that cannot happen fails with its own message, well inside a test's budget even when the machine is busy. */
+const STEP_MS = 20_000;
 
 async function signIn(page: Page, email: string) {
   await page.goto('/console/signin');
@@ -90,7 +92,7 @@ beforeAll(async () => {
   alice = await (await context()).newPage();
   bob = await (await context()).newPage();
   visitor = await (await context()).newPage();
-  for (const page of [alice, bob, visitor]) page.setDefaultTimeout(8000);
+  for (const page of [alice, bob, visitor]) page.setDefaultTimeout(STEP_MS);
 
   // Bob connects an app in Northwind, and Northwind has a client of its own.
   const redirectUri = 'http://127.0.0.1:9/callback';
@@ -364,7 +366,7 @@ describe('on a phone', () => {
 describe("dates in the person's locale", () => {
   const signedInAs = async (email: string, options: Parameters<Browser['newContext']>[0]) => {
     const page = await (await browser.newContext({ baseURL: server.url, viewport: DESKTOP, ...options })).newPage();
-    page.setDefaultTimeout(8000);
+    page.setDefaultTimeout(STEP_MS);
     await signIn(page, email);
     return page;
   };
