@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { nameParticipants } from '../../audit/participants.js';
+import { type Mention, nameParticipants } from '../../audit/participants.js';
 import { authorize, can } from '../../orgs/policy.js';
 import type { Page } from '../../stores/pagination.js';
 import { attempt, type ConsoleDeps, call, type Failure, field, show, stateOf } from '../context.js';
@@ -50,6 +50,26 @@ function asQuery(filters: Record<string, string>) {
   return query;
 }
 
+/** The people, keys, teams and clients a page of the log and its usage mention. */
+function mentionsOf(entries: Entry[], usage: Usage | undefined): Mention[] {
+  const mentions: Mention[] = entries.flatMap(({ attribution }) => [
+    { type: 'user', id: attribution.userId ?? '' },
+    { type: 'api_key', id: attribution.keyId ?? '' },
+    { type: 'team', id: attribution.teamId ?? '' },
+    { type: 'client', id: attribution.clientId ?? '' },
+  ]);
+  if (!usage) return mentions;
+  for (const [type, rows] of [
+    ['user', usage.byMember],
+    ['api_key', usage.byKey],
+    ['team', usage.byTeam],
+    ['client', usage.byClient],
+  ] as const) {
+    mentions.push(...rows.map((r) => ({ type, id: r.id })));
+  }
+  return mentions;
+}
+
 /** Transactions tab: the balance; adding and deducting credits; the log with filters; usage. */
 export function transactionPages(router: Router, deps: ConsoleDeps): void {
   const transactionsPage = async (ctx: Context, failure?: Failure) => {
@@ -61,6 +81,8 @@ export function transactionPages(router: Router, deps: ConsoleDeps): void {
     const period = { ...(query.from ? { from: query.from } : {}), ...(query.to ? { to: query.to } : {}) };
     const cursor = typeof ctx.query.cursor === 'string' ? { cursor: ctx.query.cursor } : {};
     let filterFailure: Failure | undefined;
+    const firstPage = <T>(operationId: string) =>
+      mayLog ? call<Page<T>>(ctx, deps, operationId, { params: { orgId }, query: { limit: '100' } }) : undefined;
     const [credits, log, usage, members, teams, keys, clients] = await Promise.all([
       call<{ balance: number; overdraftLimit: number }>(ctx, deps, 'getCredits', { params: { orgId } }),
       mayLog
@@ -75,26 +97,11 @@ export function transactionPages(router: Router, deps: ConsoleDeps): void {
       mayLog
         ? call<Usage>(ctx, deps, 'getCreditUsage', { params: { orgId }, query: period }).catch(() => undefined)
         : undefined,
-      mayLog ? call<Page<Member>>(ctx, deps, 'listMembers', { params: { orgId }, query: { limit: '100' } }) : undefined,
-      mayLog
-        ? call<Page<{ id: string; name: string }>>(ctx, deps, 'listOrgTeams', {
-            params: { orgId },
-            query: { limit: '100' },
-          })
-        : undefined,
+      firstPage<Member>('listMembers'),
+      firstPage<{ id: string; name: string }>('listOrgTeams'),
       // The filters offer keys and clients by name.
-      mayLog
-        ? call<Page<{ id: string; name: string; userId: string }>>(ctx, deps, 'listApiKeys', {
-            params: { orgId },
-            query: { limit: '100' },
-          })
-        : undefined,
-      mayLog
-        ? call<Page<{ clientId: string; name?: string | null }>>(ctx, deps, 'listClients', {
-            params: { orgId },
-            query: { limit: '100' },
-          })
-        : undefined,
+      firstPage<{ id: string; name: string; userId: string }>('listApiKeys'),
+      firstPage<{ clientId: string; name?: string | null }>('listClients'),
     ]);
     // Who spent, with which key, team and client: by name, looked up once for the page.
     const mentions = [
@@ -102,23 +109,8 @@ export function transactionPages(router: Router, deps: ConsoleDeps): void {
       ...(clients?.items ?? []).map((c) => ({ type: 'client', id: c.clientId })),
       { type: 'api_key', id: filters.keyId ?? '' },
       { type: 'client', id: filters.clientId ?? '' },
+      ...mentionsOf(log?.items ?? [], usage),
     ];
-    for (const e of log?.items ?? []) {
-      mentions.push(
-        { type: 'user', id: e.attribution.userId ?? '' },
-        { type: 'api_key', id: e.attribution.keyId ?? '' },
-        { type: 'team', id: e.attribution.teamId ?? '' },
-        { type: 'client', id: e.attribution.clientId ?? '' },
-      );
-    }
-    if (usage) {
-      mentions.push(
-        ...usage.byMember.map((r) => ({ type: 'user', id: r.id })),
-        ...usage.byKey.map((r) => ({ type: 'api_key', id: r.id })),
-        ...usage.byTeam.map((r) => ({ type: 'team', id: r.id })),
-        ...usage.byClient.map((r) => ({ type: 'client', id: r.id })),
-      );
-    }
     const names = mayLog ? await nameParticipants(deps.api.db, orgId, mentions) : new Map<string, string>();
     for (const t of teams?.items ?? []) names.set(`team:${t.id}`, t.name);
     const nextQuery = log?.nextCursor ? new URLSearchParams({ ...filters, cursor: log.nextCursor }).toString() : '';
