@@ -15,7 +15,7 @@ const record = (payload: string) => ({ payload, expiresAt: new Date(Date.now() +
 
 describe('grouped token writes', () => {
   it('insert new records, replace one saved again, mark consumed ones, all in one insert and one update', async () => {
-    const collection = stores.db.connection.collection<StoredRecord>('grouped_writes_probe');
+    const collection = stores.db.connection.collection<StoredRecord>('oidc_AccessToken');
     await collection.insertMany([
       { _id: 'saved-before', ...record('{"v":1}') },
       { _id: 'rotated', ...record('{"v":1}') },
@@ -24,7 +24,7 @@ describe('grouped token writes', () => {
     const commands: string[] = [];
     const client = stores.db.connection.getClient();
     const onCommand = (event: CommandStartedEvent) => {
-      if (event.command[event.commandName] === 'grouped_writes_probe') {
+      if (event.command[event.commandName] === 'oidc_AccessToken') {
         const count = (event.command.documents ?? event.command.updates ?? []).length;
         commands.push(`${event.commandName} ${count}`);
       }
@@ -52,7 +52,7 @@ describe('grouped token writes', () => {
   });
 
   it('fails only the write whose record cannot be stored', async () => {
-    const collection = stores.db.connection.collection<StoredRecord>('grouped_writes_failures');
+    const collection = stores.db.connection.collection<StoredRecord>('oidc_RefreshToken');
     const write = groupedTokenWrites(collection);
     const results = await Promise.allSettled([
       write({ kind: 'replace', id: 'ok-0', record: record('{}') }),
