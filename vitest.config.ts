@@ -17,8 +17,11 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [QUERY_SHAPE_CHECK],
           globalSetup: ['test/support/global-setup.ts'],
-          // Each file gets its own database and Redis key prefix, so files run in parallel.
+          // Each file gets its own database and Redis key prefix, so files run in parallel: three at a time
+          // (vitest's default is one fewer than the CPUs, a single file on 2 CPUs, while most of a file's time
+          // is spent waiting on FerretDB, Redis, Chromium or a child process).
           fileParallelism: true,
+          maxWorkers: 3,
           sequence: { groupOrder: 0 },
         },
       },
