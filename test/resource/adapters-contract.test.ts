@@ -7,7 +7,7 @@ import { revocationFeed } from '../../src/resource/index.js';
 import { createResourceServer } from '../../src/resources/service.js';
 import { deleteOrgClient } from '../../src/revocation/service.js';
 import { createOrg, createUser } from '../support/factories.js';
-import { eventually, SOON_MS } from '../support/harness.js';
+import { eventually } from '../support/harness.js';
 import { createClient, relyingParty, startOidcServer } from '../support/oauth.js';
 import { type AdapterOptions, adapters, type RunningAdapter } from '../support/resource-adapters.js';
 
@@ -132,12 +132,13 @@ describe.each(Object.entries(adapters))('%s', (_name, start) => {
     await expectRefused(await resource.call(orgId, `Bearer ${expired}`), 401, 'invalid_token');
   });
 
-  it('refuses a revoked token within seconds, long before it expires', async () => {
+  // The promise of docs/org-binding.md; the revocation feed delivers in milliseconds (bench/results/data-layer.md).
+  it('refuses a revoked token within 5 s, long before it expires', async () => {
     const { token, clientId } = await machineToken(API, 'Short-lived worker');
     expect((await resource.call(orgId, `Bearer ${token}`)).status).toBe(200);
     await deleteOrgClient(orgauth.oidc.provider, orgauth.stores.db, orgauth.oidc.publisher, orgId, clientId);
     await eventually(async () => expect((await resource.call(orgId, `Bearer ${token}`)).status).toBe(401), {
-      timeoutMs: SOON_MS,
+      timeoutMs: 5_000,
       intervalMs: 20,
     });
   });
