@@ -7,6 +7,7 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -33,6 +34,7 @@ import { SCALE, seedScale } from './seed-scale.js';
 import { benchServices } from './services.js';
 
 const AT_SCALE = process.env.BENCH_SCALE !== '0';
+const LOAD_AT_START = Math.round((loadavg()[0] ?? 0) * 10) / 10;
 const SAMPLES = Number(process.env.BENCH_LIST_SAMPLES ?? 200);
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -200,6 +202,8 @@ interface DataLayerReport {
   lists: ListRow[];
   revocations: RevocationRow[];
   sweeps: SweepRow[];
+  /** Load average (1 min) when the measured part started and ended: other work shares the CPUs. */
+  loadAverage?: { start: number; end: number };
 }
 
 interface RevocationRow {
@@ -338,6 +342,7 @@ if (process.env.BENCH_PART === 'big-org') {
     sweeps,
   };
 }
+report.loadAverage = { start: LOAD_AT_START, end: round(loadavg()[0] ?? 0) };
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'data-layer.json'), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(outDir, 'data-layer.md'), dataLayerMarkdown(report));
@@ -356,6 +361,12 @@ function dataLayerMarkdown(r: DataLayerReport): string {
     s
       ? `Large = ${s.organizations.toLocaleString('en')} organizations, ${s.memberships.toLocaleString('en')} memberships plus one organization of ${s.bigOrgMembers.toLocaleString('en')} members (the one listed), ${s.tokens.toLocaleString('en')} stored tokens, ${s.audit.toLocaleString('en')} audit entries, ${s.ledger.toLocaleString('en')} ledger entries, ${s.expired.toLocaleString('en')} expired records. Orgauth in process on FerretDB (SQLite), one request at a time, ${SAMPLES} samples per list (every fourth a second page).`
       : 'Small installation only (BENCH_SCALE=0).',
+    ...(r.loadAverage
+      ? [
+          '',
+          `2 CPUs shared with other work: load average ${r.loadAverage.start} at the start, ${r.loadAverage.end} at the end.`,
+        ]
+      : []),
     '',
     '| admin list (GET …, 50 per page) | small p50 / p99 ms | large p50 / p99 ms | statuses |',
     '|---|---|---|---|',
