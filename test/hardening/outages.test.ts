@@ -11,7 +11,7 @@ import { repoRoot } from '../../src/stores/local/index.js';
 import { startRedisServer } from '../../src/stores/local/redis-server.js';
 import { orgWithRoles } from '../support/api.js';
 import { TEST_PASSWORD } from '../support/factories.js';
-import { ANSWERS_WITHOUT_HANGING_MS, eventually } from '../support/harness.js';
+import { answerWithoutHanging, eventually } from '../support/harness.js';
 import { createClient, relyingParty, startOidcServer } from '../support/oauth.js';
 
 // This file runs its own FerretDB and redis-server so it can stop and restart the real processes.
@@ -174,16 +174,14 @@ async function expectUnavailable(expectedChecks: Record<string, string>) {
   expect(await ready.json()).toEqual({ status: 'unavailable', checks: expectedChecks });
   const answers = await Promise.all(
     probes().map(async (probe) => {
-      const started = Date.now();
-      const response = await probe.request();
+      const response = await answerWithoutHanging(probe.request(), probe.name);
       const text = await response.text();
-      return { probe, status: response.status, ms: Date.now() - started, text, response };
+      return { probe, status: response.status, text, response };
     }),
   );
   const down = new Set(Object.keys(expectedChecks).filter((store) => expectedChecks[store] === 'down'));
-  for (const { probe, status, ms, text, response } of answers) {
+  for (const { probe, status, text, response } of answers) {
     const label = `${probe.name}: ${status} ${text.slice(0, 200)}`;
-    expect(ms, probe.name).toBeLessThan(ANSWERS_WITHOUT_HANGING_MS);
     if (!(probe.needs ?? ['mongodb', 'redis']).some((store) => down.has(store))) {
       // What it needs is up: it answers as usual.
       expect(status, label).toBeLessThan(500);

@@ -59,6 +59,25 @@ export async function startTestServer(
 export const ANSWERS_WITHOUT_HANGING_MS = 15_000;
 
 /**
+ * The answer of a request made while a store is away, or a failure naming it when none has come by
+ * ANSWERS_WITHOUT_HANGING_MS: a hang is told apart from an answer, whatever the answer's speed.
+ */
+export async function answerWithoutHanging<T>(request: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hanging = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not answer within ${ANSWERS_WITHOUT_HANGING_MS} ms: it hangs`)),
+      ANSWERS_WITHOUT_HANGING_MS,
+    );
+  });
+  try {
+    return await Promise.race([request, hanging]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * The deadline for what happens within milliseconds to a second (a revocation notice reaching a
  * resource server or another instance, a one-second record expiring, an expired lock taken over).
  * 15 s leaves room for a busy 2-CPU machine and still tells the mechanism apart from what else could
