@@ -1,13 +1,10 @@
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approve, setAppPolicy } from '../../src/orgs/approvals.js';
 import { blockHost, unblockHost } from '../../src/orgs/blocked-hosts.js';
 import { captureCallback, launchBrowser } from '../support/browser.js';
 import { startDocumentServer } from '../support/document-server.js';
 import { createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { InMemoryOAuthProvider, startMcpExample } from '../support/mcp.js';
+import { bearerCall, callWhoami, firstTry, InMemoryOAuthProvider, startMcpExample } from '../support/mcp.js';
 import { startOidcServer } from '../support/oauth.js';
 
 const REDIRECT = 'http://127.0.0.1:5997/callback';
@@ -60,9 +57,7 @@ describe('an MCP client identified by a client ID metadata document', () => {
   it('is authorized for the organization picked at consent, calls a tool there, and is refused elsewhere', async () => {
     const clientId = docs.urlFor(DOCUMENT_PATH);
     const oauth = new DocumentOAuthProvider(REDIRECT, clientId);
-    const client = new Client({ name: 'orgauth-cimd-test', version: '1.0.0' });
-    const firstTry = new StreamableHTTPClientTransport(mcp.urlFor(orgB._id), { authProvider: oauth });
-    await expect(client.connect(firstTry)).rejects.toBeInstanceOf(UnauthorizedError);
+    const transport = await firstTry(oauth, mcp.urlFor(orgB._id));
     // Discovery advertised documents, so the SDK used its URL as client id and did not register.
     expect(oauth.client?.client_id).toBe(clientId);
     expect(oauth.authorizationUrl?.searchParams.get('client_id')).toBe(clientId);
@@ -83,23 +78,12 @@ describe('an MCP client identified by a client ID metadata document', () => {
     await page.getByRole('button', { name: 'Allow' }).click();
     const code = (await callback).searchParams.get('code');
     expect(code).toBeTruthy();
-    await firstTry.finishAuth(code ?? '');
+    await transport.finishAuth(code ?? '');
     expect(oauth.savedTokens?.access_token).toBeTruthy();
 
-    await client.connect(new StreamableHTTPClientTransport(mcp.urlFor(orgB._id), { authProvider: oauth }));
-    const result = await client.callTool({ name: 'whoami', arguments: {} });
-    expect(result.structuredContent).toMatchObject({ orgId: orgB._id, sub: person._id });
-    await client.close();
+    expect(await callWhoami(oauth, mcp.urlFor(orgB._id))).toMatchObject({ orgId: orgB._id, sub: person._id });
 
-    const elsewhere = await fetch(mcp.urlFor(orgA._id), {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${oauth.savedTokens?.access_token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-    });
+    const elsewhere = await bearerCall(mcp.urlFor(orgA._id), oauth.savedTokens?.access_token ?? '');
     expect([401, 403]).toContain(elsewhere.status);
     expect(elsewhere.headers.get('www-authenticate')).toContain('resource_metadata=');
     // Still nothing registered: the document is the registration, fetched once and cached.

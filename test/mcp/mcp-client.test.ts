@@ -1,12 +1,18 @@
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/apikeys/service.js';
 import { launchBrowser } from '../support/browser.js';
-import { createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { InMemoryOAuthProvider, startMcpExample } from '../support/mcp.js';
-import { authorizeInBrowser, createClient, startOidcServer } from '../support/oauth.js';
+import { createOrg, createUser } from '../support/factories.js';
+import {
+  bearerCall,
+  callWhoami,
+  finishSignIn,
+  firstTry,
+  InMemoryOAuthProvider,
+  startMcpExample,
+} from '../support/mcp.js';
+import { createClient, startOidcServer } from '../support/oauth.js';
 
 const REDIRECT = 'http://127.0.0.1:5996/callback';
 
@@ -54,11 +60,7 @@ describe('an MCP client with an organization API key', () => {
       expect(result.structuredContent).toMatchObject({ orgId: orgB._id, sub: person._id });
       await client.close();
 
-      const refused = await fetch(mcp.urlFor(orgB._id), {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
-      });
+      const refused = await bearerCall(mcp.urlFor(orgB._id), key, 'ping');
       expect(refused.status).toBe(401);
       expect(refused.headers.get('www-authenticate')).toContain('does not accept Orgauth API keys');
     } finally {
@@ -70,40 +72,21 @@ describe('an MCP client with an organization API key', () => {
 describe('an MCP client with the official SDK', () => {
   it('discovers, registers, signs in with an organization choice, and calls a tool in that organization', async () => {
     const oauth = new InMemoryOAuthProvider(REDIRECT);
-    const client = new Client({ name: 'orgauth-test', version: '1.0.0' });
-    const firstTry = new StreamableHTTPClientTransport(mcp.urlFor(orgB._id), { authProvider: oauth });
-    await expect(client.connect(firstTry)).rejects.toBeInstanceOf(UnauthorizedError);
+    const transport = await firstTry(oauth, mcp.urlFor(orgB._id));
     expect(oauth.client?.client_id).toMatch(/^cli_/);
     // The protected-resource metadata names this organization's URL (RFC 9728 §3.3), so the SDK asks for it.
     expect(oauth.authorizationUrl?.searchParams.get('resource')).toBe(mcp.urlFor(orgB._id).href);
 
-    const page = await browser.newPage();
-    const callback = await authorizeInBrowser(page, oauth.authorizationUrl as URL, REDIRECT, {
-      email: person.email,
-      password: TEST_PASSWORD,
-      organizationName: 'Team Beta',
-    });
-    await firstTry.finishAuth(callback.searchParams.get('code') ?? '');
+    await finishSignIn(await browser.newPage(), oauth, transport, person, 'Team Beta');
     expect(oauth.savedTokens?.refresh_token).toBeTruthy();
 
-    await client.connect(new StreamableHTTPClientTransport(mcp.urlFor(orgB._id), { authProvider: oauth }));
-    const result = await client.callTool({ name: 'whoami', arguments: {} });
-    expect(result.structuredContent).toMatchObject({
+    expect(await callWhoami(oauth, mcp.urlFor(orgB._id))).toMatchObject({
       orgId: orgB._id,
       sub: person._id,
       scopes: expect.arrayContaining(['mcp:tools']),
     });
-    await client.close();
 
-    const elsewhere = await fetch(mcp.urlFor(orgA._id), {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${oauth.savedTokens?.access_token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-    });
+    const elsewhere = await bearerCall(mcp.urlFor(orgA._id), oauth.savedTokens?.access_token ?? '');
     // Another organization's URL is another resource: 401 invalid_token, so the client authorizes again there.
     expect(elsewhere.status).toBe(401);
     expect(elsewhere.headers.get('www-authenticate')).toContain('error="invalid_token"');

@@ -1,13 +1,19 @@
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExpressMcpExample } from '../../examples/mcp-server-express/app.js';
 import { createApiKey } from '../../src/apikeys/service.js';
 import { launchBrowser } from '../support/browser.js';
-import { createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { bearerCall, InMemoryOAuthProvider, startMcpExample } from '../support/mcp.js';
-import { authorizeInBrowser, createClient, startOidcServer } from '../support/oauth.js';
+import { createOrg, createUser } from '../support/factories.js';
+import {
+  bearerCall,
+  callWhoami,
+  finishSignIn,
+  firstTry,
+  InMemoryOAuthProvider,
+  startMcpExample,
+} from '../support/mcp.js';
+import { createClient, startOidcServer } from '../support/oauth.js';
 
 // examples/mcp-server-express: the MCP SDK's own Express setup, protected by its requireBearerAuth
 // with orgauth/mcp's verifier, driven by the SDK client as examples/mcp-server is.
@@ -45,28 +51,16 @@ afterAll(async () => {
 describe('the Express MCP example with the official SDK client', () => {
   it('discovers, registers, signs in with an organization choice, and calls whoami in that organization', async () => {
     const oauth = new InMemoryOAuthProvider(REDIRECT);
-    const client = new Client({ name: 'orgauth-express-test', version: '1.0.0' });
-    const firstTry = new StreamableHTTPClientTransport(mcp.urlFor(orgB._id), { authProvider: oauth });
-    await expect(client.connect(firstTry)).rejects.toBeInstanceOf(UnauthorizedError);
+    const transport = await firstTry(oauth, mcp.urlFor(orgB._id));
     expect(oauth.authorizationUrl?.searchParams.get('resource')).toBe(mcp.urlFor(orgB._id).href);
 
-    const page = await browser.newPage();
-    const callback = await authorizeInBrowser(page, oauth.authorizationUrl as URL, REDIRECT, {
-      email: person.email,
-      password: TEST_PASSWORD,
-      organizationName: 'Express Beta',
-    });
-    await firstTry.finishAuth(callback.searchParams.get('code') ?? '');
-
-    await client.connect(new StreamableHTTPClientTransport(mcp.urlFor(orgB._id), { authProvider: oauth }));
-    const result = await client.callTool({ name: 'whoami', arguments: {} });
-    expect(result.structuredContent).toEqual({
+    await finishSignIn(await browser.newPage(), oauth, transport, person, 'Express Beta');
+    expect(await callWhoami(oauth, mcp.urlFor(orgB._id))).toEqual({
       orgId: orgB._id,
       sub: person._id,
       scopes: expect.arrayContaining(['mcp:tools']),
       orgRole: 'owner',
     });
-    await client.close();
 
     // Another organization's URL is another resource: 401 invalid_token naming that URL's metadata.
     const elsewhere = await bearerCall(mcp.urlFor(orgA._id), oauth.savedTokens?.access_token ?? '');

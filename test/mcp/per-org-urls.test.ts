@@ -1,14 +1,18 @@
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeJwt } from 'jose';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setAppPolicy } from '../../src/orgs/approvals.js';
 import { launchBrowser } from '../support/browser.js';
 import { addMemberAs, createOrg, createUser, TEST_PASSWORD } from '../support/factories.js';
-import { bearerCall, InMemoryOAuthProvider, startMcpExample } from '../support/mcp.js';
-import { authorizeInBrowser, startOidcServer } from '../support/oauth.js';
+import {
+  bearerCall,
+  callWhoami,
+  finishSignIn,
+  firstTry,
+  InMemoryOAuthProvider,
+  startMcpExample,
+} from '../support/mcp.js';
+import { startOidcServer } from '../support/oauth.js';
 
 const REDIRECT = 'http://127.0.0.1:5997/callback';
 
@@ -41,15 +45,6 @@ afterAll(async () => {
   await orgauth?.close();
 });
 
-/** Points the SDK client at an MCP URL until it asks the person to authorize; returns its transport. */
-async function firstTry(oauth: InMemoryOAuthProvider, url: URL) {
-  const transport = new StreamableHTTPClientTransport(url, { authProvider: oauth });
-  await expect(new Client({ name: 'orgauth-test', version: '1.0.0' }).connect(transport)).rejects.toBeInstanceOf(
-    UnauthorizedError,
-  );
-  return transport;
-}
-
 /** Signs in at the authorization URL and answers the consent page's organization choices (or its refusal). */
 async function openConsent(page: Page, url: URL) {
   await page.goto(url.href);
@@ -61,14 +56,6 @@ async function openConsent(page: Page, url: URL) {
   }
   // The consent page's organization choice, or the refusal page.
   await Promise.race([page.getByLabel('Organization').waitFor(), page.getByRole('alert').waitFor()]);
-}
-
-async function callWhoami(oauth: InMemoryOAuthProvider, url: URL) {
-  const client = new Client({ name: 'orgauth-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
-  const result = await client.callTool({ name: 'whoami', arguments: {} });
-  await client.close();
-  return result.structuredContent as { orgId: string };
 }
 
 describe('an MCP server with one URL per organization', () => {
@@ -90,11 +77,7 @@ describe('an MCP server with one URL per organization', () => {
     const offered = await page.getByLabel('Organization').locator('option').allTextContents();
     expect(offered).toEqual(['Team Beta']);
     expect(await page.getByText('Set by the server URL added to the app').textContent()).toContain(urlB.href);
-    const callback = await authorizeInBrowser(page, oauth.authorizationUrl as URL, REDIRECT, {
-      email: person.email,
-      password: TEST_PASSWORD,
-    });
-    await transport.finishAuth(callback.searchParams.get('code') ?? '');
+    await finishSignIn(page, oauth, transport, person);
     const accessToken = oauth.savedTokens?.access_token ?? '';
     expect(decodeJwt(accessToken)).toMatchObject({ aud: urlB.href, org_id: orgB._id });
     expect(await callWhoami(oauth, urlB)).toMatchObject({ orgId: orgB._id });
@@ -115,11 +98,7 @@ describe('an MCP server with one URL per organization', () => {
     const transportA = await firstTry(forA, urlA);
     await openConsent(page, forA.authorizationUrl as URL);
     expect(await page.getByLabel('Organization').locator('option').allTextContents()).toEqual(['Team Alpha']);
-    const callbackA = await authorizeInBrowser(page, forA.authorizationUrl as URL, REDIRECT, {
-      email: person.email,
-      password: TEST_PASSWORD,
-    });
-    await transportA.finishAuth(callbackA.searchParams.get('code') ?? '');
+    await finishSignIn(page, forA, transportA, person);
     expect(decodeJwt(forA.savedTokens?.access_token ?? '')).toMatchObject({ aud: urlA.href, org_id: orgA._id });
     expect(await callWhoami(forA, urlA)).toMatchObject({ orgId: orgA._id });
     expect((await bearerCall(urlB, accessToken)).status).toBe(200);

@@ -1,15 +1,20 @@
 import type { Server } from 'node:http';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { type OAuthClientProvider, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type {
   OAuthClientInformationMixed,
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { createMcpExampleApp, MCP_SCOPE, type McpExampleOptions, mcpUrlFor } from '../../examples/mcp-server/app.js';
 import { revocationFeed } from '../../src/resource/index.js';
 import { createResourceServer } from '../../src/resources/service.js';
 import { freePort } from '../../src/stores/local/processes.js';
-import type { startOidcServer } from './oauth.js';
+import { TEST_PASSWORD } from './factories.js';
+import { authorizeInBrowser, type startOidcServer } from './oauth.js';
 
 /** An example MCP server's app: Koa's (examples/mcp-server) or the MCP SDK's Express one. */
 export type McpExampleApp = (options: McpExampleOptions) => { listen(port: number, host: string): Server };
@@ -63,6 +68,40 @@ export const bearerCall = (url: URL, token: string, method = 'tools/list') =>
     },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method }),
   });
+
+/** Points the SDK client at an MCP URL until it asks the person to authorize; returns its transport. */
+export async function firstTry(oauth: InMemoryOAuthProvider, url: URL) {
+  const transport = new StreamableHTTPClientTransport(url, { authProvider: oauth });
+  await expect(new Client({ name: 'orgauth-test', version: '1.0.0' }).connect(transport)).rejects.toBeInstanceOf(
+    UnauthorizedError,
+  );
+  return transport;
+}
+
+/** The person signs in at the client's authorization URL (choosing the organization when offered several); the client then holds tokens. */
+export async function finishSignIn(
+  page: Page,
+  oauth: InMemoryOAuthProvider,
+  transport: StreamableHTTPClientTransport,
+  person: { email: string },
+  organizationName?: string,
+) {
+  const callback = await authorizeInBrowser(page, oauth.authorizationUrl as URL, oauth.redirect, {
+    email: person.email,
+    password: TEST_PASSWORD,
+    organizationName,
+  });
+  await transport.finishAuth(callback.searchParams.get('code') ?? '');
+}
+
+/** Calls the example's whoami tool through the SDK client with its OAuth state; returns the tool's structured answer. */
+export async function callWhoami(oauth: InMemoryOAuthProvider, url: URL) {
+  const client = new Client({ name: 'orgauth-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
+  const result = await client.callTool({ name: 'whoami', arguments: {} });
+  await client.close();
+  return result.structuredContent as Record<string, unknown>;
+}
 
 /** An MCP client's OAuth state kept in memory, as a desktop client would keep it on disk. */
 export class InMemoryOAuthProvider implements OAuthClientProvider {
