@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import Provider from 'oidc-provider';
 import type { Rider } from '../http/limit-counters.js';
+import { presentedForm } from './hashed-client-secrets.js';
 
 /** Longer than any code oidc-provider issues; a longer value is left to oidc-provider's own lookup. */
 const MAX_CODE_LENGTH = 128;
@@ -15,10 +16,9 @@ const readAhead = new WeakMap<IncomingMessage, Map<string, Record<string, string
  * oidc-provider checks and consumes the code as it does with a record it read itself.
  */
 export function codeReadAheadRiders(ctx: Context): Rider[] {
-  if (ctx.method !== 'POST' || ctx.path !== '/token' || typeof ctx.request.body !== 'string') return [];
-  const form = new URLSearchParams(ctx.request.body);
-  const code = form.get('code');
-  if (form.get('grant_type') !== 'authorization_code' || !code || code.length > MAX_CODE_LENGTH) return [];
+  const form = ctx.method === 'POST' && ctx.path === '/token' ? presentedForm(ctx) : undefined;
+  const code = form?.get('code');
+  if (form?.get('grant_type') !== 'authorization_code' || !code || code.length > MAX_CODE_LENGTH) return [];
   const key = `AuthorizationCode:${code}`;
   return [{ kind: 'hash', key, settle: (fields) => readAhead.set(ctx.req, new Map([[key, fields]])) }];
 }

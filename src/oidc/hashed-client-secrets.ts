@@ -24,6 +24,7 @@ export function hashPresentedClientSecrets() {
       if (raw === undefined) return next();
       const params = new URLSearchParams(raw);
       ctx.state.bodyClientId = params.get('client_id') ?? undefined;
+      ctx.state.presentedForm = params;
       const secret = params.get('client_secret');
       if (secret) params.set('client_secret', hashClientSecret(secret));
       // oidc-provider reads an already-read body from request.body.
@@ -60,6 +61,15 @@ async function readBody(ctx: Context): Promise<string | undefined> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The form a request to a client-authenticating endpoint sent, parsed once (secrets already replaced by
+ * their hashes, as oidc-provider reads it); undefined for any other request.
+ */
+export function presentedForm(ctx: Context): URLSearchParams | undefined {
+  const form = ctx.state.presentedForm;
+  return form instanceof URLSearchParams ? form : undefined;
 }
 
 /** The client a request to a client-authenticating endpoint names: Basic header first, then the form. */

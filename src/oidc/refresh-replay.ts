@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import type { Rider } from '../http/limit-counters.js';
-import { presentedClientId } from './hashed-client-secrets.js';
+import { presentedClientId, presentedForm } from './hashed-client-secrets.js';
 
 /**
  * Refresh-token rotation that forgives honest repeats. Rotation with reuse detection revokes the whole
@@ -123,9 +123,8 @@ async function waitForAnswer(redis: Redis, id: string): Promise<string | undefin
 
 function refreshParams(ctx: Context): RefreshParams | undefined {
   if (ctx.method !== 'POST' || ctx.path !== '/token' || ctx.get('dpop')) return undefined;
-  const raw = ctx.request.body;
-  if (typeof raw !== 'string') return undefined;
-  const form = new URLSearchParams(raw);
+  const form = presentedForm(ctx);
+  if (!form) return undefined;
   const token = form.get('refresh_token');
   if (form.get('grant_type') !== 'refresh_token' || !token || form.has('client_assertion')) return undefined;
   // A repeat is the same request: the client's credentials as presented (secrets already replaced by their
