@@ -490,6 +490,12 @@ for (const start of PROFILE ? [orgauth] : [baseline, orgauth]) {
     const run = async (scenario: Scenario, data: 'small' | 'large') => {
       for (const connections of CONNECTIONS) {
         const measured = await load(target, scenario, connections);
+        if (!target.orgauth && measured.errors + measured.non2xx > 0) {
+          // A baseline that refuses its requests is not a baseline: its req/s would make every ratio a lie.
+          throw new Error(
+            `bare oidc-provider answered ${measured.non2xx} non-2xx and ${measured.errors} errors in "${scenario.name}" @${connections}`,
+          );
+        }
         progress(
           `${target.name} ${data} ${scenario.name} @${connections}: ${measured.rps} req/s, p99 ${measured.p99Ms} ms`,
         );
