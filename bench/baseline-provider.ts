@@ -76,7 +76,13 @@ process.on('message', async (message: { mint: 'codes' | 'refresh'; count: number
   const minted: string[] = [];
   for (let left = message.count; left > 0; left -= PER_GRANT) {
     const grantId = await plainGrant(provider, 'bench-person', APP_ID, JWT_API);
-    const input = { accountId: 'bench-person', clientId: APP_ID, grantId, redirectUri: REDIRECT_URI, resource: JWT_API };
+    const input = {
+      accountId: 'bench-person',
+      clientId: APP_ID,
+      grantId,
+      redirectUri: REDIRECT_URI,
+      resource: JWT_API,
+    };
     const count = Math.min(PER_GRANT, left);
     minted.push(
       ...(message.mint === 'codes'
