@@ -2,6 +2,7 @@ import type { AnyBulkWriteOperation } from 'mongodb';
 import { BATCH_DELETE, type CollectionDeclaration, declareCollection, openCollection } from '../stores/collections.js';
 import type { Db } from '../stores/db.js';
 import { deleteInBatches } from '../stores/delete-in-batches.js';
+import { forgetCachedTag } from '../stores/read-cache.js';
 
 /**
  * oidc-provider's long-lived models other than clients and grants, by id (the token's jti). Tokens
@@ -32,6 +33,10 @@ export const oidcModelCollections = [
   oidcModel('RegistrationAccessToken', { indexes: [], unscopedQueries: [] }),
   oidcModel('InitialAccessToken', { indexes: [], unscopedQueries: [] }),
 ];
+
+/** Read-cache tags of a cached token record (adapters/mongo-adapter.ts): its grant and its client. */
+export const grantTag = (grantId: string) => `grant:${grantId}`;
+export const clientTag = (clientId: string) => `client:${clientId}`;
 
 /**
  * Every access token Orgauth issued (JWT or opaque), by jti, with its organization and grant.
@@ -126,5 +131,11 @@ export async function listTokenIssuance(db: Db, orgId: string, limit: number) {
 /** Client-credentials tokens of a client, in every organization (the client is being deleted). */
 export async function deleteClientCredentialsTokens(db: Db, clientId: string): Promise<number> {
   const collection = oidcModelCollections.find((c) => c.name === 'oidc_ClientCredentials');
-  return collection ? deleteInBatches(openCollection(db, collection), { clientId }) : 0;
+  if (!collection) return 0;
+  try {
+    return await deleteInBatches(openCollection(db, collection), { clientId });
+  } finally {
+    // Introspection keeps these records in memory (adapters/mongo-adapter.ts): every instance forgets them.
+    forgetCachedTag(db, collection.name, clientTag(clientId));
+  }
 }

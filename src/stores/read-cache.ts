@@ -1,7 +1,13 @@
 import type { Db } from './db.js';
 
-/** What a store's write tells every instance: forget one key, or every key starting with `prefix`. */
-export type CacheNotice = { cache: string; key: string } | { cache: string; prefix: string };
+/**
+ * What a store's write tells every instance: forget one key, every key starting with `prefix`, or every
+ * entry whose value carries `tag` (e.g. every cached token of a revoked grant).
+ */
+export type CacheNotice =
+  | { cache: string; key: string }
+  | { cache: string; prefix: string }
+  | { cache: string; tag: string };
 
 /** Defaults: a cached read lives at most this long even if a notice is lost, and a cache holds at most this many keys. */
 export const READ_CACHE_DEFAULTS = { ttlMs: 30_000, maxEntries: 20_000 } as const;
@@ -9,6 +15,16 @@ export const READ_CACHE_DEFAULTS = { ttlMs: 30_000, maxEntries: 20_000 } as cons
 interface Entry {
   value: Promise<unknown>;
   expiresAt: number;
+  /** The loaded value's tags; undefined while it loads. */
+  tags?: readonly string[];
+}
+
+/** How a cache keeps what it loaded. */
+export interface CachedReadOptions<V> {
+  /** Whether to keep the loaded value (default: always); a value not kept is still answered. */
+  keep?: (value: V) => boolean;
+  /** Tags of the value, which a tag notice (`forgetCachedTag`) names to forget it without its key. */
+  tagsOf?: (value: V) => string[];
 }
 
 /**
@@ -41,6 +57,11 @@ class CacheRegistry {
       entries.delete(notice.key);
       return;
     }
+    if ('tag' in notice) {
+      // An entry still loading may be about to hold a value of that tag: it is forgotten too.
+      for (const [key, entry] of entries) if (!entry.tags || entry.tags.includes(notice.tag)) entries.delete(key);
+      return;
+    }
     for (const key of entries.keys()) if (key.startsWith(notice.prefix)) entries.delete(key);
   }
 
@@ -66,15 +87,26 @@ export function cacheRegistry(db: Db): CacheRegistry {
  * so a request that asks several times reads once. A failed load is not kept. Values are frozen:
  * callers share them.
  */
-export function cachedRead<V>(db: Db, cache: string, key: string, load: () => Promise<V>): Promise<V> {
+export function cachedRead<V>(
+  db: Db,
+  cache: string,
+  key: string,
+  load: () => Promise<V>,
+  options: CachedReadOptions<V> = {},
+): Promise<V> {
   const registry = cacheRegistry(db);
   if (!registry.live || registry.ttlMs === 0) return load();
   const entries = registry.entries(cache);
   const now = Date.now();
   const hit = entries.get(key);
   if (hit && hit.expiresAt > now) return hit.value as Promise<V>;
-  const value = load().then((loaded) => (loaded && typeof loaded === 'object' ? Object.freeze(loaded) : loaded));
-  const entry = { value, expiresAt: now + registry.ttlMs };
+  const value = load().then((loaded) => {
+    if (options.keep && !options.keep(loaded)) {
+      if (entries.get(key) === entry) entries.delete(key);
+    } else entry.tags = options.tagsOf?.(loaded) ?? [];
+    return loaded && typeof loaded === 'object' ? Object.freeze(loaded) : loaded;
+  });
+  const entry: Entry = { value, expiresAt: now + registry.ttlMs };
   entries.delete(key);
   entries.set(key, entry);
   if (entries.size > registry.maxEntries) entries.delete(entries.keys().next().value as string);
@@ -96,6 +128,16 @@ export function forgetCached(db: Db, cache: string, key: string): void {
 /** Forgets every key of the cache that starts with `prefix` (e.g. every membership of an organization). */
 export function forgetCachedPrefix(db: Db, cache: string, prefix: string): void {
   tellEveryInstance(db, { cache, prefix });
+}
+
+/** Forgets every entry of the cache whose value carries `tag` (see CachedReadOptions.tagsOf). */
+export function forgetCachedTag(db: Db, cache: string, tag: string): void {
+  tellEveryInstance(db, { cache, tag });
+}
+
+/** Forgets a key in this process only: for a write no other instance can have read before (a new record). */
+export function forgetCachedHere(db: Db, cache: string, key: string): void {
+  cacheRegistry(db).apply({ cache, key });
 }
 
 function tellEveryInstance(db: Db, notice: CacheNotice): void {

@@ -17,6 +17,7 @@ import { createClient } from '../support/oauth.js';
  * with a change nobody announced (a lost notice) by the TTL.
  */
 const RESOURCE = 'https://cached.orgauth.test/';
+const OPAQUE = 'https://cached-opaque.orgauth.test/';
 /** Far below the one-hour TTL of `a` and `b`: only a notice explains a change seen this soon. */
 const NOTICE_DEADLINE = { timeoutMs: SOON_MS, intervalMs: 50 };
 
@@ -34,17 +35,24 @@ const api = (instance: Instance, key: string, path: string, init: RequestInit = 
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...init.headers },
   });
 
-async function clientCredentials(instance: Instance, client: { client_id: string; client_secret?: string }) {
-  const response = await fetch(`${instance.url}/token`, {
+type Credentials = { client_id: string; client_secret?: string };
+
+/** A POST of a form to an OAuth endpoint of the instance, as the client. */
+async function oauthPost(instance: Instance, path: string, client: Credentials, form: Record<string, string>) {
+  const response = await fetch(`${instance.url}${path}`, {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
       'content-type': 'application/x-www-form-urlencoded',
     },
-    body: new URLSearchParams({ grant_type: 'client_credentials', resource: RESOURCE, scope: 'things:read' }),
+    body: new URLSearchParams(form),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, string> };
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
 }
+
+const clientCredentials = (instance: Instance, client: Credentials, resource = RESOURCE) =>
+  oauthPost(instance, '/token', client, { grant_type: 'client_credentials', resource, scope: 'things:read' });
 
 beforeAll(async () => {
   const env = testEnv({ ISSUER: 'http://127.0.0.1:1' });
@@ -54,6 +62,7 @@ beforeAll(async () => {
   const owner = await createUser(stores.db);
   orgId = (await createOrg(stores.db, owner._id, 'Cached Co'))._id;
   ownerKey = (await createApiKey(stores.db, { orgId, userId: owner._id }, { name: 'ops' })).key;
+  await createResourceServer(stores.db, { uri: OPAQUE, scopes: ['things:read'], format: 'opaque', orgId });
   await createResourceServer(stores.db, {
     uri: RESOURCE,
     scopes: ['things:read', 'things:write'],
@@ -146,6 +155,30 @@ describe('read caches across instances', () => {
       204,
     );
     await eventually(async () => expect((await clientCredentials(b, worker)).status).toBe(401), NOTICE_DEADLINE);
+  });
+
+  it('an opaque token revoked, or whose client was deleted, is inactive at the other instance', async () => {
+    const config = loadConfig(testEnv({ ISSUER: issuer }));
+    const grantTypes: ['client_credentials'] = ['client_credentials'];
+    const worker = await createClient(stores, config, { orgId, name: 'Opaque worker', grantTypes });
+    const introspector = await createClient(stores, config, { orgId, name: 'Introspecting API', grantTypes });
+    const issued = async () => (await clientCredentials(a, worker, OPAQUE)).body.access_token as string;
+    const activeOnB = async (token: string) =>
+      (await oauthPost(b, '/token/introspection', introspector, { token })).body.active;
+
+    const revoked = await issued();
+    // Introspected twice on b: the second answer comes from its memory.
+    expect(await activeOnB(revoked)).toBe(true);
+    expect(await activeOnB(revoked)).toBe(true);
+    expect((await oauthPost(a, '/token/revocation', worker, { token: revoked })).status).toBe(200);
+    await eventually(async () => expect(await activeOnB(revoked)).toBe(false), NOTICE_DEADLINE);
+
+    const orphaned = await issued();
+    expect(await activeOnB(orphaned)).toBe(true);
+    expect(await activeOnB(orphaned)).toBe(true);
+    const deleted = await api(a, ownerKey, `/orgs/${orgId}/clients/${worker.client_id}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(204);
+    await eventually(async () => expect(await activeOnB(orphaned)).toBe(false), NOTICE_DEADLINE);
   });
 
   it('a renamed organization is seen by the other instance; a change nobody announced, after the TTL', async () => {

@@ -1,11 +1,11 @@
 import { type CollectionDeclaration, openCollection } from '../../stores/collections.js';
 import type { Db } from '../../stores/db.js';
 import { deleteInBatches } from '../../stores/delete-in-batches.js';
-import { cachedRead, forgetCached } from '../../stores/read-cache.js';
+import { cachedRead, forgetCached, forgetCachedHere, forgetCachedTag } from '../../stores/read-cache.js';
 import { hashClientSecret, isHashedClientSecret } from '../client-secret.js';
 import { clientsCollection } from '../clients-store.js';
 import { oidcGrantsCollection } from '../grants-store.js';
-import { oidcModelCollections } from '../tokens-store.js';
+import { clientTag, grantTag, oidcModelCollections } from '../tokens-store.js';
 import { groupedTokenWrites, type TokenWrite } from './grouped-writes.js';
 import { decodeStoredRecord as decode, type StoredRecord } from './stored-record.js';
 import { TOKEN_MODELS, TokenKinds } from './token-kinds.js';
@@ -25,6 +25,24 @@ function declarationOf(model: string): CollectionDeclaration {
  */
 const CACHED_MODELS = new Set(['Client', 'Grant']);
 
+/**
+ * Opaque access tokens, read on every introspection: written once under a new id and then only
+ * deleted (revocation, their grant's or client's end), so a stored record is cached once read (a
+ * missing one is not, as its id may yet be written). Deletions tell every instance: by id, or by the
+ * tag of the grant or client whose tokens went (`tokenCacheTags`).
+ */
+export const CACHED_TOKEN_MODELS = new Set(['AccessToken', 'ClientCredentials']);
+
+/** Tags of a cached token record: its grant and its client. */
+const tokenCacheTags = (record: StoredRecord | null): string[] => {
+  if (!record) return [];
+  const tags: string[] = [];
+  if (record.grantId) tags.push(grantTag(record.grantId));
+  if (typeof record.clientId === 'string') tags.push(clientTag(record.clientId));
+  return tags;
+};
+const keepFound = (record: StoredRecord | null) => record !== null;
+
 /** Tokens are written once each, by many concurrent requests: their writes are grouped (group-commit.ts). */
 const GROUPED_MODELS = TOKEN_MODELS;
 
@@ -37,12 +55,14 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
     /** Fields that lead one of the collection's declared indexes. */
     readonly indexed: Set<string | undefined>;
     readonly cached: boolean;
+    readonly cachedToken: boolean;
 
     constructor(readonly name: string) {
       const declaration = declarationOf(name);
       this.collection = openCollection<StoredRecord>(db, declaration);
       this.indexed = new Set(declaration.indexes.map((index) => Object.keys(index.key)[0]));
       this.cached = CACHED_MODELS.has(name);
+      this.cachedToken = CACHED_TOKEN_MODELS.has(name);
     }
 
     /** Token writes are grouped with those of concurrent requests; other models write at once. */
@@ -57,7 +77,7 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
 
     /** After a write of a cached model: every instance forgets the record. */
     forget(id: string): void {
-      if (this.cached) forgetCached(db, this.collection.collectionName, id);
+      if (this.cached || this.cachedToken) forgetCached(db, this.collection.collectionName, id);
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -84,14 +104,21 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
       } else {
         await this.collection.replaceOne({ _id: id }, record, { upsert: true });
       }
-      this.forget(id);
+      // A token's id is new when it is written: no other instance can have it cached.
+      if (this.cachedToken) forgetCachedHere(db, this.collection.collectionName, id);
+      else this.forget(id);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (tokenKinds.belongsElsewhere(id, this.name)) return undefined;
       const load = () => this.collection.findOne({ _id: id });
       // The stored record is shared; decoding gives each caller its own payload (oidc-provider changes it).
-      const record = await (this.cached ? cachedRead(db, this.collection.collectionName, id, load) : load());
+      const cache = this.collection.collectionName;
+      const record = await (this.cached
+        ? cachedRead(db, cache, id, load)
+        : this.cachedToken
+          ? cachedRead(db, cache, id, load, { keep: keepFound, tagsOf: tokenCacheTags })
+          : load());
       if (record) tokenKinds.learn(id, this.name);
       return decode(record);
     }
@@ -119,7 +146,12 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      if (this.indexed.has('grantId')) await deleteInBatches(this.collection, { grantId });
+      if (!this.indexed.has('grantId')) return;
+      try {
+        await deleteInBatches(this.collection, { grantId });
+      } finally {
+        if (this.cachedToken) forgetCachedTag(db, this.collection.collectionName, grantTag(grantId));
+      }
     }
   };
 }
