@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { refuseUnreadableBody } from '../http/body-errors.js';
 import { oauthRequestErrors } from '../http/errors.js';
+import { clientMetadataOf } from '../oidc/client-metadata.js';
 import { hashClientSecret } from '../oidc/client-secret.js';
 import type { Db } from '../stores/db.js';
 import { sameHash } from './format.js';
@@ -73,7 +74,7 @@ export function apiKeyIntrospectionRoutes(provider: Provider, db: Db) {
         return;
       }
       const key = token.length <= 512 ? await verifyApiKey(db, token) : undefined;
-      ctx.body = key && client.metadata().org_id === key.orgId ? describeApiKey(key) : { active: false };
+      ctx.body = key && clientMetadataOf(client).org_id === key.orgId ? describeApiKey(key) : { active: false };
     },
   );
   return router;

@@ -4,6 +4,7 @@ import { getMembership } from '../orgs/service.js';
 import { requiredOrgOf } from '../resources/resource-urls.js';
 import type { Db } from '../stores/db.js';
 import { findUserById } from '../users/service.js';
+import { clientMetadataOf } from './client-metadata.js';
 import { findGrantOrg } from './grants-store.js';
 import { registeredResource } from './resource-servers.js';
 
@@ -73,7 +74,7 @@ export async function extraTokenClaims(
   ctx: KoaContextWithOIDC,
   token: TokenLike,
 ): Promise<Partial<OrgClaims> | undefined> {
-  const clientOrg = ctx.oidc.client?.metadata().org_id;
+  const clientOrg = ctx.oidc.client ? clientMetadataOf(ctx.oidc.client).org_id : undefined;
   const claims = token.grantId
     ? await orgClaimsOnce(db, ctx, token.grantId)
     : typeof clientOrg === 'string'

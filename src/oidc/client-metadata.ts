@@ -87,3 +87,19 @@ function splitScopes(metadata: Record<string, unknown>) {
   metadata.resource_scopes = resource.join(' ');
   derivedResourceScopes.add(metadata);
 }
+
+const builtMetadata = new WeakMap<object, Readonly<Record<string, unknown>>>();
+
+/**
+ * The client's metadata (snake_case keys), built once per client instance: oidc-provider's metadata()
+ * copies and renames every field on each call, and it keeps one unchanging instance per stored version
+ * of a client, so the copy can be shared.
+ */
+export function clientMetadataOf(client: { metadata(): Record<string, unknown> }): Readonly<Record<string, unknown>> {
+  let metadata = builtMetadata.get(client);
+  if (!metadata) {
+    metadata = Object.freeze(client.metadata());
+    builtMetadata.set(client, metadata);
+  }
+  return metadata;
+}

@@ -2,6 +2,7 @@ import { errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provi
 import { type ResolvedResource, requiredOrgOf } from '../resources/resource-urls.js';
 import { resolveResource } from '../resources/service.js';
 import type { Db } from '../stores/db.js';
+import { clientMetadataOf } from './client-metadata.js';
 
 /** oidc-provider asks about the same resource more than once per request: one read per request and indicator. */
 const perRequest = new WeakMap<object, Map<string, Promise<ResolvedResource | null>>>();
@@ -52,8 +53,7 @@ export async function getResourceServerInfo(
   if (resolved.urlOrgId && resource.orgId && resolved.urlOrgId !== resource.orgId) {
     throw new errors.InvalidTarget('the resource belongs to another organization');
   }
-  // metadata() builds a snake_case copy of the whole client on each call: once per request.
-  const { org_id: clientOrg, resource_scopes: limit } = client.metadata();
+  const { org_id: clientOrg, resource_scopes: limit } = clientMetadataOf(client);
   const resourceOrg = requiredOrgOf(resolved);
   if (resourceOrg && typeof clientOrg === 'string' && clientOrg !== resourceOrg) {
     throw new errors.InvalidTarget('the resource belongs to another organization');

@@ -1,4 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { clientMetadataOf } from './client-metadata.js';
 
 interface IntrospectedToken {
   clientId?: string;
@@ -17,7 +18,7 @@ export function introspectionAllowed(
 ): boolean {
   if (token.clientId === client.clientId) return true;
   if (client.clientAuthMethod === 'none') return false;
-  const clientOrg = client.metadata().org_id;
+  const clientOrg = clientMetadataOf(client).org_id;
   return typeof clientOrg === 'string' && clientOrg === token.extra?.org_id;
 }
 
