@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
+import getRawBody from 'raw-body';
 import type { Rider } from '../http/limit-counters.js';
 import { type Limit, limitRequests, oauthTooMany } from '../http/rate-limits.js';
 import { hashClientSecret } from './client-secret.js';
@@ -51,16 +52,20 @@ function hashBasicSecret(header: string): string {
 
 /** Reads the form body (bounded); undefined when too large, leaving the stream to oidc-provider's error. */
 async function readBody(ctx: Context): Promise<string | undefined> {
-  const length = Number(ctx.get('content-length') || 0);
-  if (length > BODY_LIMIT) return undefined;
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of ctx.req) {
-    received += (chunk as Buffer).length;
-    if (received > BODY_LIMIT) ctx.throw(413, 'request body too large');
-    chunks.push(chunk as Buffer);
+  const declared = ctx.get('content-length');
+  if (Number(declared || 0) > BODY_LIMIT) return undefined;
+  try {
+    return await getRawBody(ctx.req, {
+      length: declared ? Number(declared) : undefined,
+      limit: BODY_LIMIT,
+      encoding: 'utf8',
+    });
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status === 413) ctx.throw(413, 'request body too large');
+    if (status === 400) ctx.throw(400, 'request body did not match its declared length');
+    throw error;
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
