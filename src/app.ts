@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import compose from 'koa-compose';
 import helmet from 'koa-helmet';
 import mount from 'koa-mount';
 import type { Logger } from 'pino';
@@ -33,6 +34,12 @@ export interface AppDeps {
   /** Revocation notices for the admin API's own token checks. */
   revocation?: RevocationFeed;
 }
+
+/**
+ * oidc-provider's endpoints that every token request, introspection or key fetch reaches: no route of
+ * ours answers them, so they skip matching against every router's routes.
+ */
+const PROVIDER_HOT_PATHS = new Set(['/token', '/token/introspection', '/token/revocation', '/jwks']);
 
 /**
  * Composes the Koa app: request context and security headers, the error boundary, our routes
@@ -85,7 +92,10 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
     interactionRoutes({ config, stores, provider: oidc.provider, loginLimiter }),
     consoleRoutes({ api: apiDeps, sessions, loginLimiter }),
   ];
-  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  const routed = compose<Koa.Context>(
+    routers.flatMap((router) => [router.routes(), router.allowedMethods()]) as Koa.Middleware[],
+  );
+  app.use((ctx, next) => (PROVIDER_HOT_PATHS.has(ctx.path) ? next() : routed(ctx, next)));
   app.use(oauthOutageAnswers());
   app.use(publicEndpointCors());
   app.use(discoveryAliases());

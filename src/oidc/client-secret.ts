@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const PREFIX = 'sha256$';
 
 /** Client secrets are long random strings, so a fast hash is enough; they are never stored in clear. */
 export function hashClientSecret(secret: string): string {
-  return `${PREFIX}${createHash('sha256').update(secret, 'utf8').digest('hex')}`;
+  return `${PREFIX}${hash('sha256', secret, 'hex')}`;
 }
 
 export function isHashedClientSecret(value: string): boolean {
