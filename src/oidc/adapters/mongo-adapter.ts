@@ -1,6 +1,7 @@
 import { type CollectionDeclaration, openCollection } from '../../stores/collections.js';
 import type { Db } from '../../stores/db.js';
 import { deleteInBatches } from '../../stores/delete-in-batches.js';
+import { findById } from '../../stores/find-by-id.js';
 import { cachedRead, forgetCached, forgetCachedHere, forgetCachedTag } from '../../stores/read-cache.js';
 import { hashClientSecret, isHashedClientSecret } from '../client-secret.js';
 import { clientsCollection } from '../clients-store.js';
@@ -111,7 +112,7 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (tokenKinds.belongsElsewhere(id, this.name)) return undefined;
-      const load = () => this.collection.findOne({ _id: id });
+      const load = () => findById<StoredRecord>(db, this.collection.collectionName, id);
       // The stored record is shared; decoding gives each caller its own payload (oidc-provider changes it).
       const cache = this.collection.collectionName;
       const record = await (this.cached
