@@ -154,3 +154,37 @@ describe('MongoDB adapter, token models', () => {
     expect(await new (mongoAdapterClass(stores.db))('ClientCredentials').find(id)).toMatchObject({ jti: id });
   });
 });
+
+describe('MongoDB adapter, rotated refresh tokens', () => {
+  const raw = () => stores.db.connection.collection('oidc_RefreshToken');
+
+  it('records a consumption as a marker beside the token, read with it, removed with its grant', async () => {
+    const tokens = new (mongoAdapterClass(stores.db))('RefreshToken');
+    const [id, grantId] = [uniqueId('rt'), uniqueId('grant')];
+    await tokens.upsert(id, { jti: id, grantId } as AdapterPayload, 600);
+    expect((await tokens.find(id))?.consumed).toBeUndefined();
+    await tokens.consume(id);
+    expect((await tokens.find(id))?.consumed).toBeGreaterThan(Date.now() / 1000 - 60);
+    // The token's own record is not rewritten; the marker keeps its grant and expiry.
+    const [record, marker] = await Promise.all([
+      raw().findOne({ _id: id as never }),
+      raw().findOne({ _id: `consumed:${id}` as never }),
+    ]);
+    expect(record?.consumed).toBeUndefined();
+    expect(marker).toMatchObject({ grantId, expiresAt: record?.expiresAt });
+    // Another process (no memory of the read) sees the consumption too.
+    expect((await new (mongoAdapterClass(stores.db))('RefreshToken').find(id))?.consumed).toBeDefined();
+    // No presented value names a marker.
+    expect(await tokens.find(`consumed:${id}`)).toBeUndefined();
+    await tokens.revokeByGrantId(grantId);
+    expect(await raw().countDocuments({ grantId })).toBe(0);
+  });
+
+  it('still reads a token consumed in place as consumed', async () => {
+    const id = uniqueId('rt-old');
+    await raw().insertOne({ _id: id as never, payload: JSON.stringify({ jti: id }), consumed: 1_700_000_000 });
+    expect(await new (mongoAdapterClass(stores.db))('RefreshToken').find(id)).toMatchObject({
+      consumed: 1_700_000_000,
+    });
+  });
+});

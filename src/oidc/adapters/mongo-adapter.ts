@@ -7,6 +7,7 @@ import { hashClientSecret, isHashedClientSecret } from '../client-secret.js';
 import { clientsCollection } from '../clients-store.js';
 import { oidcGrantsCollection } from '../grants-store.js';
 import { clientTag, grantTag, oidcModelCollections } from '../tokens-store.js';
+import { consumptionMarkers, MARKED_CONSUMPTION } from './consumption-markers.js';
 import { groupedTokenWrites, type TokenWrite } from './grouped-writes.js';
 import { decodeStoredRecord as decode, type StoredRecord } from './stored-record.js';
 import { TOKEN_MODELS, TokenKinds } from './token-kinds.js';
@@ -57,6 +58,8 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
     readonly indexed: Set<string | undefined>;
     readonly cached: boolean;
     readonly cachedToken: boolean;
+    /** How a consumable token records its consumption (consumption-markers.ts); undefined: in place. */
+    readonly markers: ReturnType<typeof consumptionMarkers> | undefined;
 
     constructor(readonly name: string) {
       const declaration = declarationOf(name);
@@ -64,6 +67,7 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
       this.indexed = new Set(declaration.indexes.map((index) => Object.keys(index.key)[0]));
       this.cached = CACHED_MODELS.has(name);
       this.cachedToken = CACHED_TOKEN_MODELS.has(name);
+      this.markers = MARKED_CONSUMPTION.has(name) ? consumptionMarkers(db, this.collection.collectionName) : undefined;
     }
 
     /** Token writes are grouped with those of concurrent requests; other models write at once. */
@@ -112,7 +116,8 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (tokenKinds.belongsElsewhere(id, this.name)) return undefined;
-      const load = () => findById<StoredRecord>(db, this.collection.collectionName, id);
+      const markers = this.markers;
+      const load = () => (markers ? markers.find(id) : findById<StoredRecord>(db, this.collection.collectionName, id));
       // The stored record is shared; decoding gives each caller its own payload (oidc-provider changes it).
       const cache = this.collection.collectionName;
       const record = await (this.cached
@@ -136,7 +141,8 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
 
     async consume(id: string): Promise<void> {
       const at = Math.floor(Date.now() / 1000);
-      if (GROUPED_MODELS.has(this.name)) await this.write({ kind: 'consume', id, at });
+      if (this.markers) await this.write({ kind: 'replace', ...this.markers.marker(id, at) });
+      else if (GROUPED_MODELS.has(this.name)) await this.write({ kind: 'consume', id, at });
       else await this.collection.updateOne({ _id: id }, { $set: { consumed: at } });
       this.forget(id);
     }
