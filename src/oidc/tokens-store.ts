@@ -8,14 +8,17 @@ import { forgetCachedTag } from '../stores/read-cache.js';
  * oidc-provider's long-lived models other than clients and grants, by id (the token's jti). Tokens
  * of a grant are found by `grantId`, so revoking a grant costs the same at any number of tokens.
  */
-function oidcModel(model: string, extra: Pick<CollectionDeclaration, 'indexes' | 'unscopedQueries'>) {
+function oidcModel(
+  model: string,
+  extra: Pick<CollectionDeclaration, 'indexes' | 'unscopedQueries'> & { hot?: string[] },
+) {
   return declareCollection({
     name: `oidc_${model}`,
     indexes: [{ key: { expiresAt: 1 }, ttl: true }, ...extra.indexes],
     queries: [],
     unscopedQueries: [BATCH_DELETE, '{_id}', '{expiresAt: range}', ...extra.unscopedQueries],
     shardKey: { _id: 1 },
-    hot: ['{_id}'],
+    hot: extra.hot ?? ['{_id}'],
   });
 }
 
@@ -26,7 +29,8 @@ const byGrant: Pick<CollectionDeclaration, 'indexes' | 'unscopedQueries'> = {
 
 export const oidcModelCollections = [
   oidcModel('AccessToken', byGrant),
-  oidcModel('RefreshToken', byGrant),
+  // A refresh token is read with its consumption marker (adapters/consumption-markers.ts): two ids.
+  oidcModel('RefreshToken', { ...byGrant, hot: [BATCH_DELETE] }),
   oidcModel('BackchannelAuthenticationRequest', byGrant),
   oidcModel('Session', { indexes: [{ key: { uid: 1 } }], unscopedQueries: ['{uid}'] }),
   oidcModel('ClientCredentials', { indexes: [{ key: { clientId: 1 } }], unscopedQueries: ['{clientId}'] }),
