@@ -1,5 +1,6 @@
 import type { Db } from '../../stores/db.js';
 import { findByIds } from '../../stores/find-by-id.js';
+import { groupedLookup } from '../../stores/grouped-lookup.js';
 import type { StoredRecord } from './stored-record.js';
 
 /**
@@ -7,8 +8,9 @@ import type { StoredRecord } from './stored-record.js';
  * costliest statement (a lookup, then the whole document written again). So consumption is a small
  * record of its own beside the token's, `consumed:<id>`, inserted through the grouped token writes
  * together with the successor's record (same collection, same insert), and a find reads both in one
- * command. The marker carries the token's grant and expiry, so revoking the grant or the expiry sweep
- * removes it with the token. A record consumed in place (before markers) still reads as consumed.
+ * command, with the tokens other requests are reading at that moment. The marker carries the token's
+ * grant and expiry, so revoking the grant or the expiry sweep removes it with the token. A record
+ * consumed in place (before markers) still reads as consumed.
  */
 export const MARKED_CONSUMPTION = new Set(['RefreshToken']);
 
@@ -22,16 +24,25 @@ type Known = Pick<StoredRecord, 'expiresAt' | 'grantId'>;
 
 export function consumptionMarkers(db: Db, collection: string) {
   const recent = new Map<string, Known>();
+  // Tokens of concurrent requests are read together: each with its marker, in one find.
+  const lookup = groupedLookup<{ record?: StoredRecord; marker?: StoredRecord }>(async (ids) => {
+    const found = await findByIds<StoredRecord>(db, collection, [...ids, ...ids.map((id) => `${PREFIX}${id}`)]);
+    const byId = new Map<string, { record?: StoredRecord; marker?: StoredRecord }>();
+    for (const doc of found) {
+      const marked = doc._id.startsWith(PREFIX);
+      const id = marked ? doc._id.slice(PREFIX.length) : doc._id;
+      byId.set(id, { ...byId.get(id), [marked ? 'marker' : 'record']: doc });
+    }
+    return byId;
+  }, 50);
   return {
     /** The token's record, consumed if its marker exists. Token values never contain ':', so none names a marker. */
     async find(id: string): Promise<StoredRecord | null> {
       if (id.includes(':')) return null;
-      const found = await findByIds<StoredRecord>(db, collection, [id, `${PREFIX}${id}`]);
-      const record = found.find((r) => r._id === id);
+      const { record, marker } = (await lookup(id)) ?? {};
       if (!record) return null;
       if (recent.size >= REMEMBERED) recent.delete(recent.keys().next().value as string);
       recent.set(id, { expiresAt: record.expiresAt, grantId: record.grantId });
-      const marker = found.find((r) => r._id !== id);
       return marker && record.consumed === undefined ? { ...record, consumed: marker.consumed } : record;
     },
 
