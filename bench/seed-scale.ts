@@ -180,16 +180,8 @@ export async function seedScale(db: Db, counts: ScaleCounts = SCALE): Promise<Se
         format: 'opaque',
         extra: { org_id: orgId, org_role: 'member' },
       };
+      // An opaque token is stored in its issued_tokens record (src/oidc/adapters/issued-token-store.ts).
       return {
-        oidc_AccessToken: {
-          _id: tokenId,
-          payload: JSON.stringify(payload),
-          grantId,
-          expiresAt,
-          orgId,
-          clientId: SEEDED_CLIENT,
-          sub: userId,
-        },
         issued_tokens: {
           _id: tokenId,
           kind: 'AccessToken',
@@ -200,6 +192,7 @@ export async function seedScale(db: Db, counts: ScaleCounts = SCALE): Promise<Se
           sub: userId,
           expiresAt,
           createdAt: new Date(expiresAt.getTime() - 3600_000),
+          payload: JSON.stringify(payload),
         },
       };
     }

@@ -49,8 +49,21 @@ export async function recordIssuedToken(db: Db, token: TokenModel, claims?: { or
   if (orgId && token.clientId) {
     writer.counts.add(JSON.stringify([orgId, token.clientId, new Date(now).toISOString().slice(0, 10)]), 1);
   }
-  await writer.records({
-    _id: token.jti,
+  // An opaque token's record is written by the adapter, with the token's payload (adapters/issued-token-store.ts).
+  if (token.format === 'opaque' && STORED_WITH_RECORD.has(token.kind ?? '')) return;
+  await writer.records({ _id: token.jti, ...issuedTokenFields(token, orgId, now) });
+}
+
+/** Opaque tokens of these kinds are stored in their issued_tokens record (adapters/issued-token-store.ts). */
+export const STORED_WITH_RECORD = new Set(['AccessToken', 'ClientCredentials']);
+
+/** An issued token's record but its id: what it is, whose, and until when. */
+export function issuedTokenFields(
+  token: Omit<TokenModel, 'jti'>,
+  orgId: string | null,
+  now: number,
+): Omit<IssuedTokenRecord, '_id'> {
+  return {
     kind: token.kind ?? 'AccessToken',
     format: token.format ?? 'opaque',
     orgId,
@@ -59,7 +72,7 @@ export async function recordIssuedToken(db: Db, token: TokenModel, claims?: { or
     sub: token.accountId ?? null,
     expiresAt: new Date(now + (token.expiration ?? 3600) * 1000),
     createdAt: new Date(now),
-  });
+  };
 }
 
 /** Fields the MongoDB adapter stores beside a payload so records can be found per organization. */
@@ -69,13 +82,6 @@ export async function tokenRecordFields(
   payload: { grantId?: string; clientId?: string; accountId?: string; extra?: { org_id?: string }; org_id?: string },
 ): Promise<Record<string, unknown>> {
   switch (model) {
-    case 'AccessToken':
-    case 'ClientCredentials':
-      return {
-        orgId: payload.extra?.org_id ?? null,
-        clientId: payload.clientId ?? null,
-        sub: payload.accountId ?? null,
-      };
     case 'RefreshToken':
     case 'Grant': {
       const link = payload.grantId ? await findGrantOrg(db, payload.grantId) : null;

@@ -2,7 +2,6 @@ import type { AnyBulkWriteOperation } from 'mongodb';
 import { BATCH_DELETE, type CollectionDeclaration, declareCollection, openCollection } from '../stores/collections.js';
 import type { Db } from '../stores/db.js';
 import { deleteInBatches } from '../stores/delete-in-batches.js';
-import { forgetCachedTag } from '../stores/read-cache.js';
 
 /**
  * oidc-provider's long-lived models other than clients and grants, by id (the token's jti). Tokens
@@ -28,12 +27,14 @@ const byGrant: Pick<CollectionDeclaration, 'indexes' | 'unscopedQueries'> = {
 };
 
 export const oidcModelCollections = [
+  // Opaque access tokens written before 2026-12-04: they are now kept in issued_tokens (adapters/issued-token-store.ts),
+  // which reads and revokes these until they expire.
   oidcModel('AccessToken', byGrant),
   // A refresh token is read with its consumption marker (adapters/consumption-markers.ts): two ids.
   oidcModel('RefreshToken', { ...byGrant, hot: [BATCH_DELETE] }),
   oidcModel('BackchannelAuthenticationRequest', byGrant),
   oidcModel('Session', { indexes: [{ key: { uid: 1 } }], unscopedQueries: ['{uid}'] }),
-  oidcModel('ClientCredentials', { indexes: [{ key: { clientId: 1 } }], unscopedQueries: ['{clientId}'] }),
+  oidcModel('ClientCredentials', { indexes: [{ key: { clientId: 1 } }], unscopedQueries: ['{clientId}'] }), // as AccessToken
   oidcModel('RegistrationAccessToken', { indexes: [], unscopedQueries: [] }),
   oidcModel('InitialAccessToken', { indexes: [], unscopedQueries: [] }),
 ];
@@ -60,11 +61,20 @@ export interface IssuedTokenRecord {
 
 export const issuedTokensCollection = declareCollection({
   name: 'issued_tokens',
-  indexes: [{ key: { expiresAt: 1 }, ttl: true }, { key: { grantId: 1 } }],
+  indexes: [{ key: { expiresAt: 1 }, ttl: true }, { key: { grantId: 1 } }, { key: { clientId: 1 } }],
   queries: ['{_id, orgId}'],
-  unscopedQueries: [BATCH_DELETE, '{expiresAt: range}'],
+  // An opaque token is stored in its record (oidc/adapters/issued-token-store.ts): read by id, revoked with its
+  // grant or its client (a client-credentials token).
+  unscopedQueries: [
+    BATCH_DELETE,
+    '{expiresAt: range}',
+    '{_id}',
+    '{_id, kind}',
+    '{grantId, kind, format}',
+    '{clientId, kind, format}',
+  ],
   shardKey: { _id: 1 },
-  hot: ['{_id, orgId}'],
+  hot: ['{_id, orgId}', '{_id}'],
 });
 
 interface TokenIssuanceDoc {
@@ -104,7 +114,7 @@ export async function findIssuedTokenOfOrganization(
   orgId: string,
   jti: string,
 ): Promise<IssuedTokenRecord | null> {
-  return issuedTokens(db).findOne({ _id: jti, orgId });
+  return issuedTokens(db).findOne({ _id: jti, orgId }, { projection: { payload: 0 } });
 }
 
 /** Adds issuance counts, keyed `[orgId, clientId, day]`. */
@@ -130,16 +140,4 @@ export async function addTokenIssuanceCounts(db: Db, counts: Map<string, number>
 export async function listTokenIssuance(db: Db, orgId: string, limit: number) {
   const rows = await tokenIssuance(db).find({ orgId }).sort({ day: -1 }).limit(limit).toArray();
   return rows.map((r) => ({ clientId: r.clientId, day: r.day, count: r.count }));
-}
-
-/** Client-credentials tokens of a client, in every organization (the client is being deleted). */
-export async function deleteClientCredentialsTokens(db: Db, clientId: string): Promise<number> {
-  const collection = oidcModelCollections.find((c) => c.name === 'oidc_ClientCredentials');
-  if (!collection) return 0;
-  try {
-    return await deleteInBatches(openCollection(db, collection), { clientId });
-  } finally {
-    // Introspection keeps these records in memory (adapters/mongo-adapter.ts): every instance forgets them.
-    forgetCachedTag(db, collection.name, clientTag(clientId));
-  }
 }

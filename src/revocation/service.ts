@@ -1,9 +1,9 @@
 import type Provider from 'oidc-provider';
 import { deleteMemberApiKeys } from '../apikeys/service.js';
 import { ConflictError, NotFoundError } from '../errors.js';
+import { deleteClientCredentialsTokens } from '../oidc/adapters/issued-token-store.js';
 import { type GrantOrg, grantsOfClientAcrossOrganizations, grantsOfMember, unlinkGrant } from '../oidc/grants-store.js';
 import { getOrgClient } from '../oidc/org-clients.js';
-import { deleteClientCredentialsTokens } from '../oidc/tokens-store.js';
 import { countOwners, deleteMembership } from '../orgs/members-store.js';
 import { getMembership } from '../orgs/service.js';
 import type { Db } from '../stores/db.js';

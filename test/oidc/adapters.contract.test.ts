@@ -1,9 +1,11 @@
 import type { AdapterPayload } from 'oidc-provider';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { deleteClientCredentialsTokens } from '../../src/oidc/adapters/issued-token-store.js';
 import { mongoAdapterClass } from '../../src/oidc/adapters/mongo-adapter.js';
 import { redisAdapterClass } from '../../src/oidc/adapters/redis-adapter.js';
 import type { AdapterClass } from '../../src/oidc/adapters/types.js';
 import type { Stores } from '../../src/stores/index.js';
+import { forgetCachedHere } from '../../src/stores/read-cache.js';
 import { sweepExpiredAcrossOrganizations } from '../../src/stores/sweep.js';
 import { eventually, openTestStores, SOON_MS } from '../support/harness.js';
 
@@ -31,6 +33,12 @@ interface Models {
 // One contract, two stores: oidc-provider must not be able to tell them apart.
 describe.each([
   ['MongoDB', () => mongoAdapterClass(stores.db), { any: 'Session', byGrant: 'RefreshToken', byUid: 'Session' }],
+  // Opaque access tokens live in their issued_tokens record beside JWT records (adapters/issued-token-store.ts).
+  [
+    'MongoDB (issued_tokens)',
+    () => mongoAdapterClass(stores.db),
+    { any: 'ClientCredentials', byGrant: 'AccessToken', byUid: 'Session' },
+  ],
   [
     'Redis',
     () => redisAdapterClass(stores.redis),
@@ -131,7 +139,7 @@ describe('MongoDB adapter specifics', () => {
     const deleted = await sweepExpiredAcrossOrganizations(stores.db, new Date(Date.now() + 5000));
     expect(deleted).toBeGreaterThanOrEqual(1);
     const left = await stores.db.connection
-      .collection('oidc_AccessToken')
+      .collection('issued_tokens')
       .find({ _id: { $in: ['at-live', 'at-dead'] as never[] } })
       .toArray();
     expect(left.map((d) => d._id)).toEqual(['at-live']);
@@ -143,17 +151,93 @@ describe('MongoDB adapter, token models', () => {
     const Adapter = mongoAdapterClass(stores.db);
     const id = uniqueId('kind');
     await new Adapter('AccessToken').upsert(id, { jti: id, kind: 'AccessToken' }, 60);
-    // A record under the same id in another model's collection, written behind the adapter's back:
-    // the adapter knows the id is an access token, so it does not look.
-    await stores.db.connection
-      .collection('oidc_ClientCredentials')
-      .insertOne({ _id: id as never, payload: JSON.stringify({ jti: id }) });
-    expect(await new Adapter('ClientCredentials').find(id)).toBeUndefined();
     expect(await new Adapter('AccessToken').find(id)).toMatchObject({ jti: id });
-    // A new adapter (another process) does not know the id, and reads each model.
+    // The record made a client-credentials token behind the adapter's back: the adapter knows the id is an
+    // access token, so it does not look.
+    await issued().updateOne({ _id: id }, { $set: { kind: 'ClientCredentials' } });
+    expect(await new Adapter('ClientCredentials').find(id)).toBeUndefined();
+    // Another process does not know the id (nor has it cached), and reads it.
+    forgetCachedHere(stores.db, 'issued_tokens', id);
     expect(await new (mongoAdapterClass(stores.db))('ClientCredentials').find(id)).toMatchObject({ jti: id });
+    expect(await new (mongoAdapterClass(stores.db))('AccessToken').find(id)).toBeUndefined();
   });
 });
+
+const issued = () => stores.db.connection.collection<{ _id: string; [field: string]: unknown }>('issued_tokens');
+
+describe('MongoDB adapter, opaque access tokens', () => {
+  it('keeps a token in its issued_tokens record: one document with the record’s fields and the payload', async () => {
+    const Adapter = mongoAdapterClass(stores.db);
+    const id = uniqueId('opaque');
+    const payload = { jti: id, kind: 'AccessToken', grantId: 'g-opaque', clientId: 'cli_x', accountId: 'usr_1' };
+    await new Adapter('AccessToken').upsert(id, { ...payload, extra: { org_id: 'org_opaque' } }, 600);
+    const record = await issued().findOne({ _id: id });
+    expect(record).toMatchObject({
+      kind: 'AccessToken',
+      format: 'opaque',
+      orgId: 'org_opaque',
+      grantId: 'g-opaque',
+      clientId: 'cli_x',
+      sub: 'usr_1',
+    });
+    expect((record?.expiresAt as Date).getTime() - (record?.createdAt as Date).getTime()).toBe(600_000);
+    expect(JSON.parse(String(record?.payload))).toMatchObject(payload);
+    expect(await stores.db.connection.collection('oidc_AccessToken').countDocuments({ _id: id as never })).toBe(0);
+  });
+
+  it('never takes a JWT’s record for a stored token', async () => {
+    const id = uniqueId('jwt');
+    await issued().insertOne({ _id: id, kind: 'AccessToken', format: 'jwt', grantId: 'g-jwt', expiresAt: later() });
+    expect(await new (mongoAdapterClass(stores.db))('AccessToken').find(id)).toBeUndefined();
+    // Revoking the grant ends its stored tokens; a JWT's record stays, as it did.
+    await new (mongoAdapterClass(stores.db))('AccessToken').revokeByGrantId('g-jwt');
+    expect(await issued().countDocuments({ _id: id })).toBe(1);
+  });
+
+  it('reads, revokes and destroys tokens stored before in oidc_<model>', async () => {
+    // A process started now, over its own database, finds tokens there on its first look.
+    const other = await openTestStores();
+    onTestFinished(() => other.close());
+    const before = (model: string) => other.db.connection.collection<{ _id: string }>(`oidc_${model}`);
+    const [a, b, c] = [uniqueId('old-a'), uniqueId('old-b'), uniqueId('old-cc')];
+    const old = (id: string, fields: Record<string, unknown>) => ({
+      _id: id,
+      payload: JSON.stringify({ jti: id }),
+      expiresAt: later(),
+      ...fields,
+    });
+    await before('AccessToken').insertMany([old(a, { grantId: 'g-old' }), old(b, { grantId: 'g-other' })]);
+    await before('ClientCredentials').insertOne(old(c, { clientId: 'cli_old' }));
+    const Adapter = mongoAdapterClass(other.db);
+    expect(await new Adapter('AccessToken').find(a)).toMatchObject({ jti: a });
+    expect(await new Adapter('ClientCredentials').find(c)).toMatchObject({ jti: c });
+    expect(await new Adapter('ClientCredentials').find(a)).toBeUndefined();
+    await new Adapter('AccessToken').revokeByGrantId('g-old');
+    await new Adapter('AccessToken').destroy(b);
+    await deleteClientCredentialsTokens(other.db, 'cli_old');
+    const Fresh = mongoAdapterClass(other.db);
+    for (const [model, id] of [
+      ['AccessToken', a],
+      ['AccessToken', b],
+      ['ClientCredentials', c],
+    ] as const) {
+      expect(await new Fresh(model).find(id)).toBeUndefined();
+      expect(await before(model).countDocuments({ _id: id })).toBe(0);
+    }
+  });
+
+  it('deletes a client’s client-credentials tokens, and keeps its JWT records', async () => {
+    const Adapter = mongoAdapterClass(stores.db);
+    const [opaque, jwt] = [uniqueId('cc'), uniqueId('cc-jwt')];
+    await new Adapter('ClientCredentials').upsert(opaque, { jti: opaque, clientId: 'cli_gone' }, 600);
+    await issued().insertOne({ _id: jwt, kind: 'ClientCredentials', format: 'jwt', clientId: 'cli_gone' });
+    expect(await deleteClientCredentialsTokens(stores.db, 'cli_gone')).toBe(1);
+    expect(await new (mongoAdapterClass(stores.db))('ClientCredentials').find(opaque)).toBeUndefined();
+    expect(await issued().countDocuments({ _id: jwt })).toBe(1);
+  });
+});
+
+const later = () => new Date(Date.now() + 600_000);
 
 describe('MongoDB adapter, rotated refresh tokens', () => {
   const raw = () => stores.db.connection.collection('oidc_RefreshToken');

@@ -9,6 +9,7 @@ import { oidcGrantsCollection } from '../grants-store.js';
 import { clientTag, grantTag, oidcModelCollections } from '../tokens-store.js';
 import { consumptionMarkers, MARKED_CONSUMPTION } from './consumption-markers.js';
 import { groupedTokenWrites, type TokenWrite } from './grouped-writes.js';
+import { issuedTokenStore, STORED_WITH_RECORD } from './issued-token-store.js';
 import { decodeStoredRecord as decode, type StoredRecord } from './stored-record.js';
 import { TOKEN_MODELS, TokenKinds } from './token-kinds.js';
 import type { Adapter, AdapterClass, AdapterHooks, AdapterPayload } from './types.js';
@@ -61,8 +62,12 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
     /** How a consumable token records its consumption (consumption-markers.ts); undefined: in place. */
     readonly markers: ReturnType<typeof consumptionMarkers> | undefined;
 
+    /** Where an opaque access token is kept: in its issued_tokens record (issued-token-store.ts). */
+    readonly issued: ReturnType<typeof issuedTokenStore> | undefined;
+
     constructor(readonly name: string) {
-      const declaration = declarationOf(name);
+      this.issued = STORED_WITH_RECORD.has(name) ? issuedTokenStore(db, name) : undefined;
+      const declaration = this.issued?.declaration ?? declarationOf(name);
       this.collection = openCollection<StoredRecord>(db, declaration);
       this.indexed = new Set(declaration.indexes.map((index) => Object.keys(index.key)[0]));
       this.cached = CACHED_MODELS.has(name);
@@ -94,15 +99,7 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
       ) {
         stored = { ...payload, client_secret: hashClientSecret(payload.client_secret) };
       }
-      const extra = hooks.enrich ? await hooks.enrich(this.name, stored) : {};
-      const record = {
-        ...extra,
-        payload: JSON.stringify(stored),
-        ...(stored.grantId ? { grantId: stored.grantId } : {}),
-        ...(stored.uid ? { uid: stored.uid } : {}),
-        ...(stored.userCode ? { userCode: stored.userCode } : {}),
-        ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
-      };
+      const record = this.issued ? this.issued.record(stored, expiresIn) : await this.record(stored, expiresIn);
       if (GROUPED_MODELS.has(this.name)) {
         await this.write({ kind: 'replace', id, record });
         tokenKinds.learn(id, this.name);
@@ -114,17 +111,40 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
       else this.forget(id);
     }
 
+    /** A model's record: the payload as JSON beside the fields it is found by. */
+    async record(stored: AdapterPayload, expiresIn?: number): Promise<Omit<StoredRecord, '_id'>> {
+      const extra = hooks.enrich ? await hooks.enrich(this.name, stored) : {};
+      return {
+        ...extra,
+        payload: JSON.stringify(stored),
+        ...(stored.grantId ? { grantId: stored.grantId } : {}),
+        ...(stored.uid ? { uid: stored.uid } : {}),
+        ...(stored.userCode ? { userCode: stored.userCode } : {}),
+        ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
+      };
+    }
+
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (tokenKinds.belongsElsewhere(id, this.name)) return undefined;
-      const markers = this.markers;
-      const load = () => (markers ? markers.find(id) : findById<StoredRecord>(db, this.collection.collectionName, id));
+      const { markers, issued } = this;
+      const load = () =>
+        markers
+          ? markers.find(id)
+          : issued
+            ? issued.find(id)
+            : findById<StoredRecord>(db, this.collection.collectionName, id);
       // The stored record is shared; decoding gives each caller its own payload (oidc-provider changes it).
       const cache = this.collection.collectionName;
-      const record = await (this.cached
+      let record = await (this.cached
         ? cachedRead(db, cache, id, load)
         : this.cachedToken
           ? cachedRead(db, cache, id, load, { keep: keepFound, tagsOf: tokenCacheTags })
           : load());
+      // issued_tokens holds both models' tokens: one of the other model is not this one's.
+      if (record && issued && record.kind !== this.name) {
+        if (typeof record.kind === 'string') tokenKinds.learn(id, record.kind);
+        record = null;
+      }
       if (record) tokenKinds.learn(id, this.name);
       return decode(record);
     }
@@ -148,14 +168,14 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
     }
 
     async destroy(id: string): Promise<void> {
-      await this.collection.deleteOne({ _id: id });
+      await (this.issued ? this.issued.destroy(id) : this.collection.deleteOne({ _id: id }));
       this.forget(id);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       if (!this.indexed.has('grantId')) return;
       try {
-        await deleteInBatches(this.collection, { grantId });
+        await (this.issued ? this.issued.deleteOf({ grantId }) : deleteInBatches(this.collection, { grantId }));
       } finally {
         if (this.cachedToken) forgetCachedTag(db, this.collection.collectionName, grantTag(grantId));
       }
