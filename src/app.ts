@@ -22,6 +22,7 @@ import { oauthMethodErrors } from './oidc/oauth-method-errors.js';
 import { oauthOutageAnswers } from './oidc/outage-answers.js';
 import { refreshReplayWindow } from './oidc/refresh-replay.js';
 import { refuseEncodedBodies } from './oidc/request-encoding.js';
+import { writesBeforeAnswer } from './oidc/writes-before-answer.js';
 import { protectedResourceMetadata } from './resource/protected-resource-metadata.js';
 import type { RevocationFeed } from './resource/revocation-feed.js';
 import type { Stores } from './stores/index.js';
@@ -106,6 +107,7 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
   app.use(tokenEndpointRateLimit(stores.redis, config.tokenRateLimit, [refreshReplay.riders, codeReadAheadRiders]));
   app.use(refreshReplay.middleware);
   app.use(oauthMethodErrors());
+  app.use(writesBeforeAnswer(logger));
   app.use(mount(oidc.provider));
   return app;
 }

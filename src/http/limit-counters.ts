@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisScript } from '../stores/redis-script.js';
 
 /** One fixed-window counter of a rate limit, kept in Redis so that every instance shares it. */
 export interface Counter {
@@ -93,28 +94,12 @@ end
 return answer
 `;
 
-type CountScript = (keys: number, ...args: Array<string | number>) => Promise<unknown>;
-const SCRIPT = 'orgauthCountLimits';
-const scripts = new WeakMap<Redis, CountScript>();
-
-/** The script as a command of this client: sent by EVALSHA, and by EVAL once after Redis forgets it. */
-function scriptOn(redis: Redis): CountScript {
-  let script = scripts.get(redis);
-  if (!script) {
-    redis.defineCommand(SCRIPT, { lua: LUA });
-    script = (redis as unknown as Record<string, CountScript>)[SCRIPT]?.bind(redis);
-    if (!script) throw new Error('ioredis did not define the rate-limit script');
-    scripts.set(redis, script);
-  }
-  return script;
-}
-
 /** Checks and counts all the counters in one Redis round trip, with the riders' reads when not refused. */
 export async function countLimits(redis: Redis, counters: Counter[], riders: Rider[] = []): Promise<Tally> {
   const args = counters.flatMap((c) => [Number.isFinite(c.points) ? c.points : -1, c.windowMs, c.cost]);
   const riderKeys = riders.flatMap((r) => (r.kind === 'hash' ? [r.key] : [r.key, r.lock]));
   const riderArgs = riders.map((r) => (r.kind === 'hash' ? 'hash' : r.lockMs));
-  const answer = (await scriptOn(redis)(
+  const answer = (await redisScript(redis, 'orgauthCountLimits', LUA)(
     counters.length + riderKeys.length,
     ...counters.map((c) => c.key),
     ...riderKeys,

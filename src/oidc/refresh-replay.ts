@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import type { Rider } from '../http/limit-counters.js';
+import { redisScript } from '../stores/redis-script.js';
 import { presentedClientId, presentedForm } from './hashed-client-secrets.js';
 
 /**
@@ -59,7 +60,12 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
       let claim = seen.claim;
       if (!claim) {
         try {
-          claim = (await redis.eval(CLAIM, 2, `refresh-replay:${id}`, `refresh-replay-lock:${id}`, LOCK_MS)) as Claim;
+          claim = (await redisScript(redis, 'orgauthClaimAnswer', CLAIM)(
+            2,
+            `refresh-replay:${id}`,
+            `refresh-replay-lock:${id}`,
+            LOCK_MS,
+          )) as Claim;
         } catch (error) {
           // Redis is away: rotation goes on without the window (the rate limit has already answered 503 then).
           logger?.warn({ err: error }, 'refresh replay window unavailable');
@@ -77,11 +83,13 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
         await next();
         if (ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
           const sealed = seal({ credentials, body: JSON.stringify(ctx.body) }, key);
-          await redis
-            .multi()
-            .set(`refresh-replay:${id}`, sealed, 'EX', windowSeconds)
-            .del(`refresh-replay-lock:${id}`)
-            .exec();
+          await redisScript(redis, 'orgauthKeepAnswer', KEEP)(
+            2,
+            `refresh-replay:${id}`,
+            `refresh-replay-lock:${id}`,
+            sealed,
+            windowSeconds,
+          );
           return;
         }
       } catch (error) {
@@ -107,6 +115,13 @@ local stored = redis.call('GET', KEYS[1])
 if stored then return {stored, 0} end
 if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return {false, 1} end
 return {false, 0}
+`;
+
+// Keeps the answer for the window and releases the lock, in one round trip.
+const KEEP = `
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('DEL', KEYS[2])
+return 1
 `;
 
 /** A concurrent request waits for the first one's answer (or for its failure, then asks oidc-provider). */

@@ -3,6 +3,7 @@ import { groupCommit } from '../stores/group-commit.js';
 import { writeBehind } from '../stores/write-behind.js';
 import { findGrantOrg, touchGrants } from './grants-store.js';
 import { addTokenIssuanceCounts, type IssuedTokenRecord, insertIssuedTokens } from './tokens-store.js';
+import { writeBeforeAnswer } from './writes-before-answer.js';
 
 interface TokenModel {
   jti?: string;
@@ -51,7 +52,7 @@ export async function recordIssuedToken(db: Db, token: TokenModel, claims?: { or
   }
   // An opaque token's record is written by the adapter, with the token's payload (adapters/issued-token-store.ts).
   if (token.format === 'opaque' && STORED_WITH_RECORD.has(token.kind ?? '')) return;
-  await writer.records({ _id: token.jti, ...issuedTokenFields(token, orgId, now) });
+  await writeBeforeAnswer(writer.records({ _id: token.jti, ...issuedTokenFields(token, orgId, now) }));
 }
 
 /** Opaque tokens of these kinds are stored in their issued_tokens record (adapters/issued-token-store.ts). */

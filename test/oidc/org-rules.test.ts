@@ -201,17 +201,25 @@ describe('OAuth 2.1 rules', () => {
 
   it('exchanges a code and rotates a refresh token in two Redis round trips each', async () => {
     await freshPage();
-    const roundTrips = await redisRoundTrips(server.config.redisUrl, server.config.redisKeyPrefix);
-    try {
+    const authorize = async () => {
       const { url, checks } = await startAuthorization(rp, { redirectUri: REDIRECT, scope: 'openid offline_access' });
       const callback = await authorizeInBrowser(page, url, REDIRECT, { email: bob.email, password: TEST_PASSWORD });
+      return { callback, checks };
+    };
+    // Once before: Redis learns the scripts (the first call of each after a Redis start sends it whole).
+    const warm = await authorize();
+    const warmTokens = await client.authorizationCodeGrant(rp, warm.callback, warm.checks);
+    await client.refreshTokenGrant(rp, warmTokens.refresh_token ?? '');
+    const { callback, checks } = await authorize();
+    const roundTrips = await redisRoundTrips(server.config.redisUrl, server.config.redisKeyPrefix);
+    try {
       // The code is read in the rate limit's script; consuming it is the second round trip.
       const exchange = await roundTrips.of(() => client.authorizationCodeGrant(rp, callback, checks));
-      expect(exchange.trips.map((t) => t.command)).toEqual(['evalsha', 'eval']);
+      expect(exchange.trips.map((t) => t.command)).toEqual(['evalsha', 'evalsha']);
       expect(new Set(exchange.trips[0]?.keys.filter((k) => k.startsWith('AuthorizationCode:'))).size).toBe(1);
       // The replay window's claim rides in the rate limit's script; keeping the answer is the second.
       const refresh = await roundTrips.of(() => client.refreshTokenGrant(rp, exchange.result.refresh_token ?? ''));
-      expect(refresh.trips.map((t) => t.command)).toEqual(['evalsha', 'multi']);
+      expect(refresh.trips.map((t) => t.command)).toEqual(['evalsha', 'evalsha']);
       expect(new Set(refresh.trips[0]?.keys.filter((k) => k.startsWith('refresh-replay'))).size).toBe(2);
       expect(refresh.result.refresh_token).not.toBe(exchange.result.refresh_token);
       expect((await client.tokenIntrospection(rp, refresh.result.access_token)).active).toBe(true);

@@ -7,6 +7,7 @@ import { hashClientSecret, isHashedClientSecret } from '../client-secret.js';
 import { clientsCollection } from '../clients-store.js';
 import { oidcGrantsCollection } from '../grants-store.js';
 import { clientTag, grantTag, oidcModelCollections } from '../tokens-store.js';
+import { writeBeforeAnswer } from '../writes-before-answer.js';
 import { consumptionMarkers, MARKED_CONSUMPTION } from './consumption-markers.js';
 import { groupedTokenWrites, type TokenWrite } from './grouped-writes.js';
 import { issuedTokenStore, STORED_WITH_RECORD } from './issued-token-store.js';
@@ -75,14 +76,15 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
       this.markers = MARKED_CONSUMPTION.has(name) ? consumptionMarkers(db, this.collection.collectionName) : undefined;
     }
 
-    /** Token writes are grouped with those of concurrent requests; other models write at once. */
+    /** Token writes are grouped with those of concurrent requests (group-commit.ts); other models write at once. */
     async write(write: TokenWrite): Promise<void> {
       let grouping = grouped.get(this.name);
       if (!grouping) {
         grouping = groupedTokenWrites(this.collection);
         grouped.set(this.name, grouping);
       }
-      await grouping(write);
+      // Inside a token request, the request waits for it just before answering (writes-before-answer.ts).
+      await writeBeforeAnswer(grouping(write));
     }
 
     /** After a write of a cached model: every instance forgets the record. */

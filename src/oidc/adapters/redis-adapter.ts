@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisScript } from '../../stores/redis-script.js';
 import type { Adapter, AdapterClass, AdapterPayload } from './types.js';
 
 /** Marks a record consumed only if it still exists (HSET would otherwise create a hash without expiry). */
@@ -56,7 +57,11 @@ export function redisAdapterClass(
     }
 
     async consume(id: string): Promise<void> {
-      await redis.eval(CONSUME_SCRIPT, 1, this.key(id), String(Math.floor(Date.now() / 1000)));
+      await redisScript(redis, 'orgauthConsume', CONSUME_SCRIPT)(
+        1,
+        this.key(id),
+        String(Math.floor(Date.now() / 1000)),
+      );
     }
 
     async destroy(id: string): Promise<void> {
