@@ -1,7 +1,6 @@
 import type { AnyBulkWriteOperation } from 'mongodb';
 import { BATCH_DELETE, type CollectionDeclaration, declareCollection, openCollection } from '../stores/collections.js';
 import type { Db } from '../stores/db.js';
-import { deleteInBatches } from '../stores/delete-in-batches.js';
 
 /**
  * oidc-provider's long-lived models other than clients and grants, by id (the token's jti). Tokens

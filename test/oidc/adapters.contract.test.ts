@@ -180,8 +180,9 @@ describe('MongoDB adapter, opaque access tokens', () => {
       clientId: 'cli_x',
       sub: 'usr_1',
     });
-    expect((record?.expiresAt as Date).getTime() - (record?.createdAt as Date).getTime()).toBe(600_000);
-    expect(JSON.parse(String(record?.payload))).toMatchObject(payload);
+    if (!record) throw new Error('no record');
+    expect((record.expiresAt as Date).getTime() - (record.createdAt as Date).getTime()).toBe(600_000);
+    expect(JSON.parse(String(record.payload))).toMatchObject(payload);
     expect(await stores.db.connection.collection('oidc_AccessToken').countDocuments({ _id: id as never })).toBe(0);
   });
 
@@ -198,7 +199,7 @@ describe('MongoDB adapter, opaque access tokens', () => {
     // A process started now, over its own database, finds tokens there on its first look.
     const other = await openTestStores();
     onTestFinished(() => other.close());
-    const before = (model: string) => other.db.connection.collection<{ _id: string }>(`oidc_${model}`);
+    const legacy = (model: string) => other.db.connection.collection<{ _id: string }>(`oidc_${model}`);
     const [a, b, c] = [uniqueId('old-a'), uniqueId('old-b'), uniqueId('old-cc')];
     const old = (id: string, fields: Record<string, unknown>) => ({
       _id: id,
@@ -206,8 +207,8 @@ describe('MongoDB adapter, opaque access tokens', () => {
       expiresAt: later(),
       ...fields,
     });
-    await before('AccessToken').insertMany([old(a, { grantId: 'g-old' }), old(b, { grantId: 'g-other' })]);
-    await before('ClientCredentials').insertOne(old(c, { clientId: 'cli_old' }));
+    await legacy('AccessToken').insertMany([old(a, { grantId: 'g-old' }), old(b, { grantId: 'g-other' })]);
+    await legacy('ClientCredentials').insertOne(old(c, { clientId: 'cli_old' }));
     const Adapter = mongoAdapterClass(other.db);
     expect(await new Adapter('AccessToken').find(a)).toMatchObject({ jti: a });
     expect(await new Adapter('ClientCredentials').find(c)).toMatchObject({ jti: c });
@@ -222,7 +223,7 @@ describe('MongoDB adapter, opaque access tokens', () => {
       ['ClientCredentials', c],
     ] as const) {
       expect(await new Fresh(model).find(id)).toBeUndefined();
-      expect(await before(model).countDocuments({ _id: id })).toBe(0);
+      expect(await legacy(model).countDocuments({ _id: id })).toBe(0);
     }
   });
 
