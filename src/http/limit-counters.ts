@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { redisScript } from '../stores/redis-script.js';
+import { runRedisScript } from '../stores/redis-script.js';
 
 /** One fixed-window counter of a rate limit, kept in Redis so that every instance shares it. */
 export interface Counter {
@@ -99,7 +99,10 @@ export async function countLimits(redis: Redis, counters: Counter[], riders: Rid
   const args = counters.flatMap((c) => [Number.isFinite(c.points) ? c.points : -1, c.windowMs, c.cost]);
   const riderKeys = riders.flatMap((r) => (r.kind === 'hash' ? [r.key] : [r.key, r.lock]));
   const riderArgs = riders.map((r) => (r.kind === 'hash' ? 'hash' : r.lockMs));
-  const answer = (await redisScript(redis, 'orgauthCountLimits', LUA)(
+  const answer = (await runRedisScript(
+    redis,
+    'orgauthCountLimits',
+    LUA,
     counters.length + riderKeys.length,
     ...counters.map((c) => c.key),
     ...riderKeys,

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import type { Rider } from '../http/limit-counters.js';
-import { redisScript } from '../stores/redis-script.js';
+import { runRedisScript } from '../stores/redis-script.js';
 import { presentedClientId, presentedForm } from './hashed-client-secrets.js';
 
 /**
@@ -60,7 +60,10 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
       let claim = seen.claim;
       if (!claim) {
         try {
-          claim = (await redisScript(redis, 'orgauthClaimAnswer', CLAIM)(
+          claim = (await runRedisScript(
+            redis,
+            'orgauthClaimAnswer',
+            CLAIM,
             2,
             `refresh-replay:${id}`,
             `refresh-replay-lock:${id}`,
@@ -83,7 +86,10 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
         await next();
         if (ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
           const sealed = seal({ credentials, body: JSON.stringify(ctx.body) }, key);
-          await redisScript(redis, 'orgauthKeepAnswer', KEEP)(
+          await runRedisScript(
+            redis,
+            'orgauthKeepAnswer',
+            KEEP,
             2,
             `refresh-replay:${id}`,
             `refresh-replay-lock:${id}`,

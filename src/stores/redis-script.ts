@@ -1,25 +1,22 @@
 import type { Redis } from 'ioredis';
 
-export type RedisScript = (keys: number, ...args: Array<string | number>) => Promise<unknown>;
-
-const defined = new WeakMap<Redis, Map<string, RedisScript>>();
+type Script = (keys: number, ...args: Array<string | number>) => Promise<unknown>;
 
 /**
- * A Lua script as a command of this client (ioredis defineCommand): sent by EVALSHA, by EVAL once after
- * Redis forgets it (a restart). One round trip, however many commands it runs inside Redis.
+ * Runs a Lua script as a command of this client (ioredis defineCommand, once per client and name): sent by
+ * EVALSHA, by EVAL once after Redis forgets it (a restart). One round trip, however many commands it runs
+ * inside Redis. Names start with `orgauth`, apart from ioredis's own commands.
  */
-export function redisScript(redis: Redis, name: string, lua: string): RedisScript {
-  let scripts = defined.get(redis);
-  if (!scripts) {
-    scripts = new Map();
-    defined.set(redis, scripts);
-  }
-  let script = scripts.get(name);
-  if (!script) {
-    redis.defineCommand(name, { lua });
-    script = (redis as unknown as Record<string, RedisScript>)[name]?.bind(redis);
-    if (!script) throw new Error(`ioredis did not define the script ${name}`);
-    scripts.set(name, script);
-  }
-  return script;
+export function runRedisScript(
+  redis: Redis,
+  name: string,
+  lua: string,
+  keys: number,
+  ...args: Array<string | number>
+): Promise<unknown> {
+  const commands = redis as unknown as Record<string, Script | undefined>;
+  if (!commands[name]) redis.defineCommand(name, { lua });
+  const script = commands[name];
+  if (!script) throw new Error(`ioredis did not define the script ${name}`);
+  return script.call(redis, keys, ...args);
 }

@@ -3,12 +3,10 @@ import type { Db } from '../../stores/db.js';
 import { deleteInBatches } from '../../stores/delete-in-batches.js';
 import { findById } from '../../stores/find-by-id.js';
 import { forgetCachedTag } from '../../stores/read-cache.js';
-import { issuedTokenFields, STORED_WITH_RECORD } from '../token-records.js';
+import { issuedTokenFields } from '../token-records.js';
 import { clientTag, issuedTokensCollection, oidcModelCollections } from '../tokens-store.js';
 import type { StoredRecord } from './stored-record.js';
 import type { AdapterPayload } from './types.js';
-
-export { STORED_WITH_RECORD };
 
 /**
  * How often a reader looks again whether the collection used before holds a live token (one read per model; an

@@ -6,11 +6,12 @@ import { cachedRead, forgetCached, forgetCachedHere, forgetCachedTag } from '../
 import { hashClientSecret, isHashedClientSecret } from '../client-secret.js';
 import { clientsCollection } from '../clients-store.js';
 import { oidcGrantsCollection } from '../grants-store.js';
+import { STORED_WITH_RECORD } from '../token-records.js';
 import { clientTag, grantTag, oidcModelCollections } from '../tokens-store.js';
 import { writeBeforeAnswer } from '../writes-before-answer.js';
 import { consumptionMarkers, MARKED_CONSUMPTION } from './consumption-markers.js';
 import { groupedTokenWrites, type TokenWrite } from './grouped-writes.js';
-import { issuedTokenStore, STORED_WITH_RECORD } from './issued-token-store.js';
+import { issuedTokenStore } from './issued-token-store.js';
 import { decodeStoredRecord as decode, type StoredRecord } from './stored-record.js';
 import { TOKEN_MODELS, TokenKinds } from './token-kinds.js';
 import type { Adapter, AdapterClass, AdapterHooks, AdapterPayload } from './types.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { redisScript } from '../../stores/redis-script.js';
+import { runRedisScript } from '../../stores/redis-script.js';
 import type { Adapter, AdapterClass, AdapterPayload } from './types.js';
 
 /** Marks a record consumed only if it still exists (HSET would otherwise create a hash without expiry). */
@@ -57,7 +57,10 @@ export function redisAdapterClass(
     }
 
     async consume(id: string): Promise<void> {
-      await redisScript(redis, 'orgauthConsume', CONSUME_SCRIPT)(
+      await runRedisScript(
+        redis,
+        'orgauthConsume',
+        CONSUME_SCRIPT,
         1,
         this.key(id),
         String(Math.floor(Date.now() / 1000)),
