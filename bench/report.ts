@@ -25,6 +25,8 @@ export interface Row {
   rssMb: number;
   /** CPU time per request of the server and of FerretDB (µs; 10 ms clock ticks over the run). */
   cpuUsPerRequest?: { server?: number | undefined; db?: number | undefined };
+  /** req/s of each run this row is the mean of (bench/token-endpoint.ts interleaves the servers' runs). */
+  runsRps?: number[];
   /** What the ratio is to: bare oidc-provider, or the resource server's bare route. */
   baseline?: { label: string; rps: number; p99Ms: number; rssMb: number; cpuUs?: number | undefined };
 }
@@ -44,6 +46,8 @@ export interface AdminRow {
 export interface TokenEndpointReport {
   date: string;
   durationSeconds: number;
+  /** Runs per scenario and server that each row combines (1 when absent). */
+  rounds?: number;
   machine?: { cpus: number; loadAverageAtStart: number; loadAverageAtEnd: number };
   scale: { organizations: number; memberships: number; tokens: number } | null;
   seeding: SeedTimings | null;
@@ -187,6 +191,13 @@ function seedingSection(report: TokenEndpointReport): string[] {
   ];
 }
 
+function roundsLine(report: TokenEndpointReport): string {
+  const rounds = report.rounds ?? 1;
+  return rounds > 1
+    ? `Each row: ${rounds} runs per server, the two servers' runs interleaved (bare, Orgauth, Orgauth, bare…); req/s is their mean, p50 the median, p99 the worst, CPU over all their requests.`
+    : '';
+}
+
 function machineLine(report: TokenEndpointReport): string {
   const m = report.machine;
   return m
@@ -201,6 +212,7 @@ export function tokenEndpointMarkdown(report: TokenEndpointReport): string {
     'Loopback, autocannon. Orgauth: dist/main.js on FerretDB 1.24 (SQLite) and Redis, every token recorded;',
     'baseline: bare oidc-provider with its in-memory adapter (store enlarged to keep a run’s tokens), same run;',
     'resource-server rows: ratio to its bare route. A baseline run that answers anything but 2xx stops the bench.',
+    roundsLine(report),
     machineLine(report),
     '',
     ...table(MAIN_HEAD, mainRows(report)),

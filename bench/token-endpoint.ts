@@ -7,6 +7,7 @@
 // Every scenario runs at 2 and 32 connections. Codes and refresh tokens are minted beforehand and each
 // is used once; their runs last about BENCH_SECONDS.
 //   BENCH_SECONDS (5)     length of each measured run
+//   BENCH_ROUNDS (2)      runs per scenario and target, the two servers interleaved; a row is their mean
 //   BENCH_ONLY (regexp)   only the scenarios whose name matches
 //   BENCH_SCALE=0         skip the seeding and the large-data runs; BENCH_SCALE_* set the counts
 //   BENCH_PROFILE=1       Orgauth alone under --cpu-prof (bench/results/profiles/), client credentials
@@ -51,6 +52,8 @@ const AT_SCALE = process.env.BENCH_SCALE !== '0' && !PROFILE;
 /** Upper bound of the codes or refresh tokens one run may spend. */
 const SPEND_MAX = Number(process.env.BENCH_SPEND_MAX ?? 20_000);
 const CONNECTIONS = [2, 32];
+/** Runs per scenario, connection count and target, interleaved (see runScenario). */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 const outDir = join(repoRoot, 'bench', 'results');
 const progress = (text: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 
@@ -484,11 +487,45 @@ const chosen = scenarios.filter((s) =>
 );
 const load0 = loadavg()[0] ?? 0;
 
-for (const start of PROFILE ? [orgauth] : [baseline, orgauth]) {
-  const target = await start();
-  try {
-    const run = async (scenario: Scenario, data: 'small' | 'large') => {
-      for (const connections of CONNECTIONS) {
+type Measured = Awaited<ReturnType<typeof load>>;
+
+/** Several runs of one target as one row: mean req/s, median p50, worst p99, CPU over all their requests. */
+function combine(runs: Measured[]): Omit<Row, 'server' | 'data' | 'scenario' | 'connections'> {
+  const sum = (pick: (m: Measured) => number) => runs.reduce((total, m) => total + pick(m), 0);
+  const middle = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const half = sorted.length / 2;
+    return sorted.length % 2 ? (sorted[Math.floor(half)] ?? 0) : ((sorted[half - 1] ?? 0) + (sorted[half] ?? 0)) / 2;
+  };
+  const requests = sum((m) => m.requests);
+  const cpu = (pick: (m: Measured) => number | undefined) => {
+    const spent = sum((m) => (pick(m) ?? Number.NaN) * m.requests);
+    return Number.isFinite(spent) ? Math.round(spent / Math.max(1, requests)) : undefined;
+  };
+  return {
+    rps: Math.round(sum((m) => m.rps) / runs.length),
+    p50Ms: middle(runs.map((m) => m.p50Ms)),
+    p99Ms: Math.max(...runs.map((m) => m.p99Ms)),
+    errors: sum((m) => m.errors),
+    non2xx: sum((m) => m.non2xx),
+    requests,
+    seconds: Math.round(sum((m) => m.seconds) * 100) / 100,
+    rssMb: runs.at(-1)?.rssMb ?? 0,
+    cpuUsPerRequest: { server: cpu((m) => m.cpuUsPerRequest.server), db: cpu((m) => m.cpuUsPerRequest.db) },
+    runsRps: runs.map((m) => m.rps),
+  };
+}
+
+/**
+ * Each scenario at each connection count runs ROUNDS times per target, the targets interleaved (bare,
+ * Orgauth, then Orgauth, bare, …) so that a machine whose speed drifts during the bench (shared CPUs) skews
+ * neither side of a ratio.
+ */
+async function runScenario(targets: Target[], scenario: Scenario, data: 'small' | 'large') {
+  for (const connections of CONNECTIONS) {
+    const runs = new Map<Target, Measured[]>(targets.map((t) => [t, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of round % 2 ? [...targets].reverse() : targets) {
         const measured = await load(target, scenario, connections);
         if (!target.orgauth && measured.errors + measured.non2xx > 0) {
           // A baseline that refuses its requests is not a baseline: its req/s would make every ratio a lie.
@@ -499,25 +536,40 @@ for (const start of PROFILE ? [orgauth] : [baseline, orgauth]) {
         progress(
           `${target.name} ${data} ${scenario.name} @${connections}: ${measured.rps} req/s, p99 ${measured.p99Ms} ms`,
         );
-        rows.push({ server: target.name, data, scenario: scenario.name, connections, ...measured });
+        runs.get(target)?.push(measured);
       }
-    };
-    const here = chosen.filter((s) => target.orgauth || !s.orgauthOnly);
-    for (const scenario of here) await run(scenario, 'small');
-    if (target.orgauth && !PROFILE) admin.push(...(await adminTimings(target, 'small')));
-    if (target.orgauth && AT_SCALE) {
-      progress(`seeding ${JSON.stringify(SCALE)}...`);
-      seeding = await seedScale(target.orgauth.stores.db);
-      // The seed leaves about a gigabyte of dirty pages: flush them now, or the kernel's writeback takes CPU
-      // from the large runs (they measured 15-20% slower, the database-free introspection row included).
-      progress('flushing the seeded data to disk...');
-      execFileSync('sync');
-      for (const scenario of here.filter((s) => s.hot)) await run(scenario, 'large');
-      admin.push(...(await adminTimings(target, 'large')));
     }
-  } finally {
-    await target.cleanup();
+    for (const [target, measured] of runs) {
+      rows.push({ server: target.name, data, scenario: scenario.name, connections, ...combine(measured) });
+    }
   }
+}
+
+const targets: Target[] = [];
+try {
+  if (!PROFILE) targets.push(await baseline());
+  const main = await orgauth();
+  targets.push(main);
+  for (const scenario of chosen) {
+    await runScenario(
+      targets.filter((t) => t.orgauth || !scenario.orgauthOnly),
+      scenario,
+      'small',
+    );
+  }
+  if (!PROFILE) admin.push(...(await adminTimings(main, 'small')));
+  if (AT_SCALE && main.orgauth) {
+    progress(`seeding ${JSON.stringify(SCALE)}...`);
+    seeding = await seedScale(main.orgauth.stores.db);
+    // The seed leaves about a gigabyte of dirty pages: flush them now, or the kernel's writeback takes CPU
+    // from the large runs (they measured 15-20% slower, the database-free introspection row included).
+    progress('flushing the seeded data to disk...');
+    execFileSync('sync');
+    for (const scenario of chosen.filter((s) => s.hot)) await runScenario([main], scenario, 'large');
+    admin.push(...(await adminTimings(main, 'large')));
+  }
+} finally {
+  for (const target of targets) await target.cleanup();
 }
 
 if (PROFILE) {
@@ -556,6 +608,7 @@ const report = {
   node: process.version,
   machine: { cpus: cpus().length, loadAverageAtStart: load0, loadAverageAtEnd: loadavg()[0] ?? 0 },
   durationSeconds: DURATION,
+  rounds: ROUNDS,
   scale: AT_SCALE ? SCALE : null,
   seeding: seeding ?? null,
   results: rows,
