@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { groupCommit } from '../stores/group-commit.js';
 import { runRedisScript } from '../stores/redis-script.js';
 
 /** One fixed-window counter of a rate limit, kept in Redis so that every instance shares it. */
@@ -41,75 +42,126 @@ export type Rider =
       settle(fields: Record<string, string>): void;
     };
 
-// Every counter of a request in one call, atomically: the first KEYS are the counters, ARGV[1] says how
-// many, then ARGV holds (points, window ms, cost) per counter, points -1 meaning unlimited. When one counter
-// is full nothing is counted, so a refused request costs no limit anything; otherwise each counter moves by
-// its cost, and its first count opens its window. A counter found without an expiry gets one rather than
-// refusing forever. The riders follow (their keys after the counters', one ARGV per rider: 'hash', or the
-// lock's milliseconds for a claim, whose keys are the kept value and the lock).
+// The counters of every request in the batch, in one call. ARGV[1] says how many requests; each request
+// then has (counters, riders) counts, (points, window ms, cost) per counter, points -1 meaning unlimited,
+// and one ARGV per rider: 'hash', or the lock's milliseconds for a claim. KEYS hold each request's counters
+// then its riders' keys (a hash's key; a claim's kept value and lock), in the same order.
+// Each request is answered on its own, atomically: when one of its counters is full nothing of it is
+// counted, so a refused request costs no limit anything; otherwise each counter moves by its cost, and its
+// first count opens its window. A counter found without an expiry gets one rather than refusing forever.
 const LUA = `
-local n = tonumber(ARGV[1])
-local refused, wait = 0, 0
-for i = 1, n do
-  local key = KEYS[i]
-  local points, window, cost = tonumber(ARGV[3*i-1]), tonumber(ARGV[3*i]), tonumber(ARGV[3*i+1])
-  if points >= 0 and cost >= 0 and tonumber(redis.call('GET', key) or 0) + math.max(cost, 1) > points then
-    local left = redis.call('PTTL', key)
-    if left <= 0 then
-      left = window
-      redis.call('PEXPIRE', key, window)
+local answers = {}
+local a, k = 2, 1
+for q = 1, tonumber(ARGV[1]) do
+  local n, m = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  local base = a + 2
+  local refused, wait = 0, 0
+  for i = 1, n do
+    local key = KEYS[k + i - 1]
+    local p = base + 3 * (i - 1)
+    local points, window, cost = tonumber(ARGV[p]), tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2])
+    if points >= 0 and cost >= 0 and tonumber(redis.call('GET', key) or 0) + math.max(cost, 1) > points then
+      local left = redis.call('PTTL', key)
+      if left <= 0 then
+        left = window
+        redis.call('PEXPIRE', key, window)
+      end
+      if left > wait then refused, wait = i, left end
     end
-    if left > wait then refused, wait = i, left end
   end
-end
-if refused > 0 then return {refused, wait} end
-local answer = {0, 0}
-for i = 1, n do
-  local key, cost = KEYS[i], tonumber(ARGV[3*i+1])
-  answer[i + 2] = 0
-  if cost > 0 then
-    answer[i + 2] = redis.call('INCRBY', key, cost)
-    if answer[i + 2] == cost then redis.call('PEXPIRE', key, ARGV[3*i]) end
-  elseif cost < 0 and tonumber(redis.call('GET', key) or 0) > 0 then
-    redis.call('DECRBY', key, -cost)
+  local riders = base + 3 * n
+  local answer = {refused, wait}
+  if refused == 0 then
+    for i = 1, n do
+      local key, p = KEYS[k + i - 1], base + 3 * (i - 1)
+      local cost = tonumber(ARGV[p + 2])
+      answer[i + 2] = 0
+      if cost > 0 then
+        answer[i + 2] = redis.call('INCRBY', key, cost)
+        if answer[i + 2] == cost then redis.call('PEXPIRE', key, ARGV[p + 1]) end
+      elseif cost < 0 and tonumber(redis.call('GET', key) or 0) > 0 then
+        redis.call('DECRBY', key, -cost)
+      end
+    end
   end
-end
-local k = n + 1
-for r = 3*n + 2, #ARGV do
-  if ARGV[r] == 'hash' then
-    answer[#answer + 1] = redis.call('HGETALL', KEYS[k])
-    k = k + 1
-  else
-    local stored = redis.call('GET', KEYS[k])
-    if stored then
-      answer[#answer + 1] = {stored, 0}
-    elseif redis.call('SET', KEYS[k + 1], '1', 'NX', 'PX', ARGV[r]) then
-      answer[#answer + 1] = {false, 1}
+  k = k + n
+  for r = riders, riders + m - 1 do
+    if ARGV[r] == 'hash' then
+      if refused == 0 then answer[#answer + 1] = redis.call('HGETALL', KEYS[k]) end
+      k = k + 1
     else
-      answer[#answer + 1] = {false, 0}
+      if refused == 0 then
+        local stored = redis.call('GET', KEYS[k])
+        if stored then
+          answer[#answer + 1] = {stored, 0}
+        elseif redis.call('SET', KEYS[k + 1], '1', 'NX', 'PX', ARGV[r]) then
+          answer[#answer + 1] = {false, 1}
+        else
+          answer[#answer + 1] = {false, 0}
+        end
+      end
+      k = k + 2
     end
-    k = k + 2
   end
+  answers[q] = answer
+  a = riders + m
 end
-return answer
+return answers
 `;
 
-/** Checks and counts all the counters in one Redis round trip, with the riders' reads when not refused. */
+/** The most requests one script call counts (each runs a few Redis commands inside it). */
+const MAX_BATCH = 64;
+
+interface Ask {
+  counters: Counter[];
+  riders: Rider[];
+  answer?: unknown[];
+}
+
+/** Redis's calls of one client: asks made while one is in flight go together as the next (group commit). */
+const batches = new WeakMap<Redis, (ask: Ask) => Promise<void>>();
+
+function batchOf(redis: Redis) {
+  let send = batches.get(redis);
+  if (!send) {
+    send = groupCommit<Ask>(async (asks) => {
+      const keys = asks.flatMap(({ counters, riders }) => [
+        ...counters.map((c) => c.key),
+        ...riders.flatMap((r) => (r.kind === 'hash' ? [r.key] : [r.key, r.lock])),
+      ]);
+      const args = asks.flatMap(({ counters, riders }) => [
+        counters.length,
+        riders.length,
+        ...counters.flatMap((c) => [Number.isFinite(c.points) ? c.points : -1, c.windowMs, c.cost]),
+        ...riders.map((r) => (r.kind === 'hash' ? 'hash' : r.lockMs)),
+      ]);
+      const answers = (await runRedisScript(
+        redis,
+        'orgauthCountLimits',
+        LUA,
+        keys.length,
+        ...keys,
+        asks.length,
+        ...args,
+      )) as unknown[][];
+      asks.forEach((ask, i) => {
+        ask.answer = answers[i];
+      });
+    }, MAX_BATCH);
+    batches.set(redis, send);
+  }
+  return send;
+}
+
+/**
+ * Checks and counts all the counters in one Redis round trip, with the riders' reads when not refused.
+ * Requests that count while another's call is in flight share the next call: under load, one round trip
+ * serves many requests, each still answered atomically and as if alone.
+ */
 export async function countLimits(redis: Redis, counters: Counter[], riders: Rider[] = []): Promise<Tally> {
-  const args = counters.flatMap((c) => [Number.isFinite(c.points) ? c.points : -1, c.windowMs, c.cost]);
-  const riderKeys = riders.flatMap((r) => (r.kind === 'hash' ? [r.key] : [r.key, r.lock]));
-  const riderArgs = riders.map((r) => (r.kind === 'hash' ? 'hash' : r.lockMs));
-  const answer = (await runRedisScript(
-    redis,
-    'orgauthCountLimits',
-    LUA,
-    counters.length + riderKeys.length,
-    ...counters.map((c) => c.key),
-    ...riderKeys,
-    counters.length,
-    ...args,
-    ...riderArgs,
-  )) as unknown[];
+  const ask: Ask = { counters, riders };
+  await batchOf(redis)(ask);
+  const answer = ask.answer ?? [];
   const [refused = 0, waitMs = 0] = answer as number[];
   if (refused === 0) {
     riders.forEach((rider, i) => {
