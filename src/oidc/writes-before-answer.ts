@@ -1,10 +1,15 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
+import Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import { isStoreOutage } from '../stores/outage.js';
 
-/** The token writes a token request has started and not yet seen committed. */
-const requestWrites = new AsyncLocalStorage<Array<Promise<unknown>>>();
+/**
+ * The token writes a token request has started and not yet seen committed, by its request. The request is
+ * found through oidc-provider's own async context (Provider.ctx): a second AsyncLocalStorage would cost every
+ * promise of every request one more propagation.
+ */
+const requestWrites = new WeakMap<IncomingMessage, Array<Promise<unknown>>>();
 
 /**
  * A token write (a record, a consumption) that the token request waits for just before it answers, rather than
@@ -15,7 +20,8 @@ const requestWrites = new AsyncLocalStorage<Array<Promise<unknown>>>();
  * request the write is awaited here.
  */
 export function writeBeforeAnswer(write: Promise<unknown>): Promise<unknown> {
-  const pending = requestWrites.getStore();
+  const request = (Provider.ctx as { req?: IncomingMessage } | undefined)?.req;
+  const pending = request && requestWrites.get(request);
   if (!pending) return write;
   // Seen by the middleware below; until then a failure must not count as unhandled.
   write.catch(() => undefined);
@@ -32,7 +38,12 @@ export function writesBeforeAnswer(logger: Logger) {
   return async (ctx: Context, next: Next) => {
     if (ctx.path !== '/token' || ctx.method !== 'POST') return next();
     const pending: Array<Promise<unknown>> = [];
-    await requestWrites.run(pending, next);
+    requestWrites.set(ctx.req, pending);
+    try {
+      await next();
+    } finally {
+      requestWrites.delete(ctx.req);
+    }
     const failed = (await Promise.allSettled(pending)).find((r) => r.status === 'rejected');
     if (!failed) return;
     const error: unknown = failed.reason;
