@@ -110,9 +110,9 @@ export function apiRouter(deps: ApiDeps, routes: ApiRoute[], authenticate: Authe
 
 /** Unknown paths under /api/v1 answer with a problem, not an HTML page. */
 export function apiNotFound() {
-  return async (ctx: Context, next: Next) => {
+  const answer = async (ctx: Context, next: Next) => {
     await next();
-    if (ctx.status === 404 && ctx.body === undefined && ctx.path.startsWith(`${PREFIX}/`)) {
+    if (ctx.status === 404 && ctx.body === undefined) {
       ctx.status = 404;
       ctx.type = 'application/problem+json';
       ctx.body = {
@@ -123,4 +123,6 @@ export function apiNotFound() {
       };
     }
   };
+  // Only the API's own paths: every other request passes without a step of its own.
+  return (ctx: Context, next: Next) => (ctx.path.startsWith(`${PREFIX}/`) ? answer(ctx, next) : next());
 }

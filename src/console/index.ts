@@ -111,9 +111,9 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
 
 /** Unknown paths under /console get a page, not oidc-provider's answer. */
 export function consoleNotFound() {
-  return async (ctx: Context, next: Next) => {
+  const answer = async (ctx: Context, next: Next) => {
     await next();
-    if (ctx.status === 404 && ctx.body === undefined && /^\/console(?:\/|$)/.test(ctx.path)) {
+    if (ctx.status === 404 && ctx.body === undefined) {
       renderErrorPage(ctx, {
         status: 404,
         heading: 'Not found',
@@ -123,4 +123,5 @@ export function consoleNotFound() {
       });
     }
   };
+  return (ctx: Context, next: Next) => (/^\/console(?:\/|$)/.test(ctx.path) ? answer(ctx, next) : next());
 }

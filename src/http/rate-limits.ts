@@ -47,9 +47,7 @@ export function limitRequests(
   chargesOf: (ctx: Context) => Charge[],
   ridersOf: (ctx: Context) => Rider[] = () => [],
 ) {
-  return async (ctx: Context, next: Next) => {
-    const charges = chargesOf(ctx);
-    if (!charges.length) return next();
+  const limited = async (ctx: Context, next: Next, charges: Charge[]) => {
     const tally = await countLimits(
       redis,
       charges.map((c) => counter(c, c.countIf ? 0 : 1)),
@@ -71,6 +69,10 @@ export function limitRequests(
     });
     // The answer is already written; a penalty Redis could not count is not worth replacing it with a 503.
     if (settled.length) await countLimits(redis, settled).catch(() => undefined);
+  };
+  return (ctx: Context, next: Next) => {
+    const charges = chargesOf(ctx);
+    return charges.length ? limited(ctx, next, charges) : next();
   };
 }
 

@@ -12,7 +12,7 @@ const RFC8414 = '/.well-known/oauth-authorization-server';
  * find it.
  */
 export function discoveryAliases() {
-  return async (ctx: Context, next: Next) => {
+  return (ctx: Context, next: Next) => {
     if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS') {
       if (ctx.path === RFC8414 || ctx.path.startsWith(`${RFC8414}/`) || ctx.path.startsWith(`${DISCOVERY}/`)) {
         ctx.path = DISCOVERY;
@@ -34,7 +34,7 @@ export function publicEndpointCors() {
     allowHeaders: ['Authorization', 'Content-Type', 'DPoP', 'MCP-Protocol-Version'],
     maxAge: 600,
   });
-  return async (ctx: Context, next: Next) => (CORS_PATHS.some((p) => p.test(ctx.path)) ? allow(ctx, next) : next());
+  return (ctx: Context, next: Next) => (CORS_PATHS.some((p) => p.test(ctx.path)) ? allow(ctx, next) : next());
 }
 
 /** At most `perHour` dynamic registrations per IP, shared by every instance through Redis. */

@@ -6,7 +6,7 @@ import type { Context, Next } from 'koa';
  * A body with any Content-Encoding but identity is refused with 415 (RFC 9110) before either reads it.
  */
 export function refuseEncodedBodies() {
-  return async (ctx: Context, next: Next) => {
+  return (ctx: Context, next: Next) => {
     const encoding = ctx.get('content-encoding').trim().toLowerCase();
     if (!encoding || encoding === 'identity') return next();
     ctx.status = 415;

@@ -15,7 +15,7 @@ export interface ProtectedResourceMetadataOptions extends ProtectedResourceDocum
  * forms (`/.well-known/oauth-protected-resource/orgs/x/mcp` describes `/orgs/x/mcp`).
  */
 export function protectedResourceMetadata(options: ProtectedResourceMetadataOptions) {
-  return async (ctx: Context, next: Next) => {
+  return (ctx: Context, next: Next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'OPTIONS') return next();
     if (!isProtectedResourcePath(ctx.path)) return next();
     ctx.set('Access-Control-Allow-Origin', '*');
