@@ -81,7 +81,7 @@ export async function findResourceServer(db: Db, uri: string): Promise<ResourceS
  * with the token audience and the organization the URL names: one cached read per indicator.
  */
 export async function resolveResource(db: Db, indicator: string): Promise<ResolvedResource | null> {
-  const found = await store.findResourceServersByUris(db, indicator, candidateUris(indicator));
+  const found = await store.findResourceServersByUris(db, indicator, candidateUris);
   return resolveIndicator(indicator, found);
 }
 

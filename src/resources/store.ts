@@ -51,11 +51,12 @@ export function findResourceServerAcrossOrganizations(db: Db, uri: string): Prom
 export function findResourceServersByUris(
   db: Db,
   indicator: string,
-  uris: string[],
+  /** The URIs that could serve it, worked out only when the read is not cached. */
+  urisOf: (indicator: string) => string[],
 ): Promise<readonly ResourceServerDoc[]> {
   return cachedRead(db, BY_INDICATOR, indicator, () =>
     resourceServers(db)
-      .find({ _id: { $in: uris } })
+      .find({ _id: { $in: urisOf(indicator) } })
       .toArray(),
   );
 }
