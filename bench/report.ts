@@ -73,6 +73,7 @@ const MAIN_HEAD = [
   'errors / non-2xx',
   'server RSS MB',
   'baseline req/s',
+  'baseline p99 ms',
   'ratio',
   'CPU µs/request: server + FerretDB (baseline)',
 ];
@@ -93,6 +94,7 @@ function mainRows(report: TokenEndpointReport): Cell[][] {
       failures(r),
       r.rssMb,
       r.baseline?.rps,
+      r.baseline?.p99Ms,
       ratio(r.rps, r.baseline?.rps),
       `${cpu(r) ?? '–'}${r.baseline?.label === 'oidc-provider' && r.baseline.cpuUs !== undefined ? ` (${r.baseline.cpuUs})` : ''}`,
     ]);
@@ -291,6 +293,7 @@ function merge() {
         `${run.errors ?? 0} / ${run.non2xx ?? 0}`,
         middleware?.resourceServerRssMb,
         m.bare?.rps,
+        m.bare?.p99,
         m.bare ? ratio(run.rps, m.bare.rps) : null,
         null,
       ]);
@@ -310,6 +313,7 @@ function merge() {
         run.p99Ms,
         `${run.errors ?? 0} / ${run.non2xx ?? 0}`,
         run.rssMb,
+        null,
         null,
         null,
         null,
