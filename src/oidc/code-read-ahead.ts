@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
-import Provider from 'oidc-provider';
 import type { Rider } from '../http/limit-counters.js';
+import { currentRequest } from './current-request.js';
 import { presentedForm } from './hashed-client-secrets.js';
 
 /** Longer than any code oidc-provider issues; a longer value is left to oidc-provider's own lookup. */
@@ -25,7 +25,7 @@ export function codeReadAheadRiders(ctx: Context): Rider[] {
 
 /** The record the current request read ahead under `key` (the adapter's key, without the Redis prefix). */
 export function takeReadAhead(key: string): Record<string, string> | undefined {
-  const request = (Provider.ctx as { req?: IncomingMessage } | undefined)?.req;
+  const request = currentRequest();
   const records = request && readAhead.get(request);
   const record = records?.get(key);
   if (record) records?.delete(key);

@@ -42,8 +42,8 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
       return [
         {
           kind: 'claim',
-          key: `refresh-replay:${id}`,
-          lock: `refresh-replay-lock:${id}`,
+          key: answerKey(id),
+          lock: lockKey(id),
           lockMs: LOCK_MS,
           settle: ({ stored, locked }) => {
             seen.claim = [stored, locked ? 1 : 0];
@@ -65,8 +65,8 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
             'orgauthClaimAnswer',
             CLAIM,
             2,
-            `refresh-replay:${id}`,
-            `refresh-replay-lock:${id}`,
+            answerKey(id),
+            lockKey(id),
             LOCK_MS,
           )) as Claim;
         } catch (error) {
@@ -86,23 +86,14 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
         await next();
         if (ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
           const sealed = seal({ credentials, body: JSON.stringify(ctx.body) }, key);
-          await runRedisScript(
-            redis,
-            'orgauthKeepAnswer',
-            KEEP,
-            2,
-            `refresh-replay:${id}`,
-            `refresh-replay-lock:${id}`,
-            sealed,
-            windowSeconds,
-          );
+          await runRedisScript(redis, 'orgauthKeepAnswer', KEEP, 2, answerKey(id), lockKey(id), sealed, windowSeconds);
           return;
         }
       } catch (error) {
-        await redis.del(`refresh-replay-lock:${id}`).catch(() => undefined);
+        await redis.del(lockKey(id)).catch(() => undefined);
         throw error;
       }
-      await redis.del(`refresh-replay-lock:${id}`).catch(() => undefined);
+      await redis.del(lockKey(id)).catch(() => undefined);
     },
   };
 }
@@ -135,7 +126,7 @@ async function waitForAnswer(redis: Redis, id: string): Promise<string | undefin
   const deadline = Date.now() + LOCK_MS;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
-    const [stored, lock] = await redis.mget(`refresh-replay:${id}`, `refresh-replay-lock:${id}`);
+    const [stored, lock] = await redis.mget(answerKey(id), lockKey(id));
     if (stored) return stored;
     if (!lock) return undefined;
   }
@@ -169,7 +160,10 @@ function replay(ctx: Context, body: string) {
 }
 
 /** The Redis key of a refresh token's kept answer (without the key prefix). */
-export const replayKey = (refreshToken: string) => `refresh-replay:${replayId(refreshToken)}`;
+/** Where an answer is kept for the window, and the lock of the request giving it (Redis keys). */
+const answerKey = (id: string) => `refresh-replay:${id}`;
+const lockKey = (id: string) => `refresh-replay-lock:${id}`;
+export const replayKey = (refreshToken: string) => answerKey(replayId(refreshToken));
 const replayId = (refreshToken: string) => digest('id', refreshToken).toString('base64url');
 
 const digest = (purpose: string, value: string) =>

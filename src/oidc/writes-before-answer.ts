@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
-import Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import { isStoreOutage } from '../stores/outage.js';
+import { currentRequest } from './current-request.js';
 
 /**
  * The token writes a token request has started and not yet seen committed, by its request. The request is
@@ -20,7 +20,7 @@ const requestWrites = new WeakMap<IncomingMessage, Array<Promise<unknown>>>();
  * request the write is awaited here.
  */
 export function writeBeforeAnswer(write: Promise<unknown>): Promise<unknown> {
-  const request = (Provider.ctx as { req?: IncomingMessage } | undefined)?.req;
+  const request = currentRequest();
   const pending = request && requestWrites.get(request);
   if (!pending) return write;
   // Seen by the middleware below; until then a failure must not count as unhandled.
