@@ -23,8 +23,9 @@ export interface Tally {
 }
 
 /**
- * A read or claim a request would send to Redis right after its limits are counted, carried in the same
- * round trip instead (only when the request is not refused). Its answer reaches `settle`.
+ * A read or write a request would send to Redis on its own, carried in a shared round trip instead: with the
+ * request's limits (then only when the request is not refused), or later with other requests' (sendRiders).
+ * Its answer reaches `settle`.
  */
 export type Rider =
   | {
@@ -40,12 +41,39 @@ export type Rider =
       kind: 'hash';
       key: string;
       settle(fields: Record<string, string>): void;
+    }
+  | {
+      /** Keeps `value` at `key` for `seconds` and releases the lock `lock` (a claim's, taken earlier). */
+      kind: 'keep';
+      key: string;
+      lock: string;
+      value: string;
+      seconds: number;
+    }
+  | {
+      /** Sets the field `consumed` of the hash at `key` to `at`, only if the hash exists (1 when it did). */
+      kind: 'consume';
+      key: string;
+      at: number;
+      settle?(consumed: boolean): void;
     };
+
+/** The Redis keys of a rider, in the order the script reads them. */
+const riderKeys = (r: Rider) => (r.kind === 'claim' || r.kind === 'keep' ? [r.key, r.lock] : [r.key]);
+/** The script's arguments of a rider: its kind, then what that kind needs. */
+const riderArgs = (r: Rider): Array<string | number> =>
+  r.kind === 'hash'
+    ? ['hash']
+    : r.kind === 'claim'
+      ? ['claim', r.lockMs]
+      : r.kind === 'keep'
+        ? ['keep', r.seconds, r.value]
+        : ['consume', r.at];
 
 // The counters of every request in the batch, in one call. ARGV[1] says how many requests; each request
 // then has (counters, riders) counts, (points, window ms, cost) per counter, points -1 meaning unlimited,
-// and one ARGV per rider: 'hash', or the lock's milliseconds for a claim. KEYS hold each request's counters
-// then its riders' keys (a hash's key; a claim's kept value and lock), in the same order.
+// and per rider its kind and arguments (riderArgs). KEYS hold each request's counters then its riders'
+// keys (riderKeys), in the same order.
 // Each request is answered on its own, atomically: when one of its counters is full nothing of it is
 // counted, so a refused request costs no limit anything; otherwise each counter moves by its cost, and its
 // first count opens its window. A counter found without an expiry gets one rather than refusing forever.
@@ -69,7 +97,6 @@ for q = 1, tonumber(ARGV[1]) do
       if left > wait then refused, wait = i, left end
     end
   end
-  local riders = base + 3 * n
   local answer = {refused, wait}
   if refused == 0 then
     for i = 1, n do
@@ -85,26 +112,45 @@ for q = 1, tonumber(ARGV[1]) do
     end
   end
   k = k + n
-  for r = riders, riders + m - 1 do
-    if ARGV[r] == 'hash' then
+  local r = base + 3 * n
+  for _ = 1, m do
+    local kind = ARGV[r]
+    if kind == 'hash' then
       if refused == 0 then answer[#answer + 1] = redis.call('HGETALL', KEYS[k]) end
-      k = k + 1
-    else
+      k, r = k + 1, r + 1
+    elseif kind == 'claim' then
       if refused == 0 then
         local stored = redis.call('GET', KEYS[k])
         if stored then
           answer[#answer + 1] = {stored, 0}
-        elseif redis.call('SET', KEYS[k + 1], '1', 'NX', 'PX', ARGV[r]) then
+        elseif redis.call('SET', KEYS[k + 1], '1', 'NX', 'PX', ARGV[r + 1]) then
           answer[#answer + 1] = {false, 1}
         else
           answer[#answer + 1] = {false, 0}
         end
       end
-      k = k + 2
+      k, r = k + 2, r + 2
+    elseif kind == 'keep' then
+      if refused == 0 then
+        redis.call('SET', KEYS[k], ARGV[r + 2], 'EX', ARGV[r + 1])
+        redis.call('DEL', KEYS[k + 1])
+        answer[#answer + 1] = 1
+      end
+      k, r = k + 2, r + 3
+    else
+      if refused == 0 then
+        local consumed = 0
+        if redis.call('EXISTS', KEYS[k]) == 1 then
+          redis.call('HSET', KEYS[k], 'consumed', ARGV[r + 1])
+          consumed = 1
+        end
+        answer[#answer + 1] = consumed
+      end
+      k, r = k + 1, r + 2
     end
   end
   answers[q] = answer
-  a = riders + m
+  a = r
 end
 return answers
 `;
@@ -127,13 +173,13 @@ function batchOf(redis: Redis) {
     send = groupCommit<Ask>(async (asks) => {
       const keys = asks.flatMap(({ counters, riders }) => [
         ...counters.map((c) => c.key),
-        ...riders.flatMap((r) => (r.kind === 'hash' ? [r.key] : [r.key, r.lock])),
+        ...riders.flatMap(riderKeys),
       ]);
       const args = asks.flatMap(({ counters, riders }) => [
         counters.length,
         riders.length,
         ...counters.flatMap((c) => [Number.isFinite(c.points) ? c.points : -1, c.windowMs, c.cost]),
-        ...riders.map((r) => (r.kind === 'hash' ? 'hash' : r.lockMs)),
+        ...riders.flatMap(riderArgs),
       ]);
       const answers = (await runRedisScript(
         redis,
@@ -167,10 +213,10 @@ export async function countLimits(redis: Redis, counters: Counter[], riders: Rid
     riders.forEach((rider, i) => {
       const value = answer[2 + counters.length + i];
       if (rider.kind === 'hash') rider.settle(pairs(value as string[]));
-      else {
+      else if (rider.kind === 'claim') {
         const [stored, locked] = value as [string | null, number];
         rider.settle({ stored: stored ?? null, locked: locked === 1 });
-      }
+      } else if (rider.kind === 'consume') rider.settle?.(value === 1);
     });
   }
   return {
@@ -178,6 +224,15 @@ export async function countLimits(redis: Redis, counters: Counter[], riders: Rid
     waitMs,
     counts: counters.map((_, i) => (answer[2 + i] as number | undefined) ?? 0),
   };
+}
+
+/**
+ * Riders sent on their own, after a request's limits (a kept answer, a consumed record): they go in the
+ * next shared call, with the counters and riders of other requests, so under load they cost no round trip
+ * of their own. Rejects when the call fails.
+ */
+export async function sendRiders(redis: Redis, riders: Rider[]): Promise<void> {
+  await countLimits(redis, [], riders);
 }
 
 /** HGETALL's flat reply as an object. */

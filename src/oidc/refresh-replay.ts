@@ -2,8 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import type { Rider } from '../http/limit-counters.js';
-import { runRedisScript } from '../stores/redis-script.js';
+import { type Rider, sendRiders } from '../http/limit-counters.js';
 import { presentedClientId, presentedForm } from './hashed-client-secrets.js';
 
 /**
@@ -22,7 +21,7 @@ import { presentedClientId, presentedForm } from './hashed-client-secrets.js';
  * lock for this request) rides in the token endpoint's rate-limit round trip (`riders`); `middleware` acts on it.
  */
 export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?: Logger) {
-  const pending = new WeakMap<Context, { params: RefreshParams; claim?: Claim }>();
+  const pending = new WeakMap<Context, Seen>();
   const paramsOf = (ctx: Context) => {
     let seen = pending.get(ctx);
     if (!seen) {
@@ -33,23 +32,18 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
     }
     return seen;
   };
+  const claimOf = (seen: Seen): Rider[] => {
+    const id = replayId(seen.params.token);
+    const settle = ({ stored, locked }: { stored: string | null; locked: boolean }) => {
+      seen.claim = [stored, locked ? 1 : 0];
+    };
+    return [{ kind: 'claim', key: answerKey(id), lock: lockKey(id), lockMs: LOCK_MS, settle }];
+  };
   return {
     /** The claim, carried by the token endpoint's rate limit in its round trip. */
     riders(ctx: Context): Rider[] {
       const seen = paramsOf(ctx);
-      if (!seen) return [];
-      const id = replayId(seen.params.token);
-      return [
-        {
-          kind: 'claim',
-          key: answerKey(id),
-          lock: lockKey(id),
-          lockMs: LOCK_MS,
-          settle: ({ stored, locked }) => {
-            seen.claim = [stored, locked ? 1 : 0];
-          },
-        },
-      ];
+      return seen ? claimOf(seen) : [];
     },
     middleware: async (ctx: Context, next: Next) => {
       const seen = paramsOf(ctx);
@@ -57,43 +51,41 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
       const { token, credentials } = seen.params;
       const id = replayId(token);
       const key = digest('key', token);
-      let claim = seen.claim;
-      if (!claim) {
+      if (!seen.claim) {
         try {
-          claim = (await runRedisScript(
-            redis,
-            'orgauthClaimAnswer',
-            CLAIM,
-            2,
-            answerKey(id),
-            lockKey(id),
-            LOCK_MS,
-          )) as Claim;
+          await sendRiders(redis, claimOf(seen));
         } catch (error) {
           // Redis is away: rotation goes on without the window (the rate limit has already answered 503 then).
           logger?.warn({ err: error }, 'refresh replay window unavailable');
           return next();
         }
       }
-      const [stored, locked] = claim;
+      const [stored, locked] = seen.claim ?? [null, 0];
       const earlier = stored ?? (locked ? undefined : await waitForAnswer(redis, id));
       if (earlier) {
         const answer = open(earlier, key);
         if (answer?.credentials === credentials) return replay(ctx, answer.body);
         return next();
       }
+      const release = () => redis.del(lockKey(id)).catch(() => undefined);
       try {
         await next();
-        if (ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
-          const sealed = seal({ credentials, body: JSON.stringify(ctx.body) }, key);
-          await runRedisScript(redis, 'orgauthKeepAnswer', KEEP, 2, answerKey(id), lockKey(id), sealed, windowSeconds);
-          return;
-        }
       } catch (error) {
-        await redis.del(lockKey(id)).catch(() => undefined);
+        await release();
         throw error;
       }
-      await redis.del(lockKey(id)).catch(() => undefined);
+      if (ctx.status !== 200 || !ctx.body || typeof ctx.body !== 'object') {
+        await release();
+        return;
+      }
+      // Kept for the window, the lock released, in the next shared call of the rate-limit script. The rotation
+      // has happened: its answer goes out even when Redis cannot keep it (a repeat then counts as a reuse).
+      const value = seal({ credentials, body: JSON.stringify(ctx.body) }, key);
+      const keep: Rider = { kind: 'keep', key: answerKey(id), lock: lockKey(id), value, seconds: windowSeconds };
+      await sendRiders(redis, [keep]).catch(async (error) => {
+        logger?.warn({ err: error }, 'refresh answer not kept for the replay window');
+        await release();
+      });
     },
   };
 }
@@ -101,25 +93,11 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
 /** The kept answer, if any, and whether this request took the lock (1). */
 type Claim = [string | null, number];
 type RefreshParams = { token: string; credentials: string };
+type Seen = { params: RefreshParams; claim?: Claim };
 
 /** How long a first request may hold the token before a concurrent one stops waiting for its answer. */
 const LOCK_MS = 10_000;
 const WAIT_STEP_MS = 20;
-
-// The stored answer if there is one; else takes the lock (1) or finds it taken (0), in one round trip.
-const CLAIM = `
-local stored = redis.call('GET', KEYS[1])
-if stored then return {stored, 0} end
-if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return {false, 1} end
-return {false, 0}
-`;
-
-// Keeps the answer for the window and releases the lock, in one round trip.
-const KEEP = `
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-redis.call('DEL', KEYS[2])
-return 1
-`;
 
 /** A concurrent request waits for the first one's answer (or for its failure, then asks oidc-provider). */
 async function waitForAnswer(redis: Redis, id: string): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Counter, countLimits, type Rider } from '../../src/http/limit-counters.js';
+import { type Counter, countLimits, type Rider, sendRiders } from '../../src/http/limit-counters.js';
 import { redisRoundTrips } from '../support/redis-monitor.js';
 
 const url = inject('redisUrl');
@@ -87,6 +87,40 @@ describe('rate-limit counters asked for together', () => {
       'missing-d|lock-c': { stored: null, locked: false },
     });
     expect(await redis.exists('lock-b')).toBe(0);
+  });
+
+  it('keep a value and release its lock, and consume only a hash that exists, sent on their own in shared calls', async () => {
+    await redis.set('keep-lock', '1', 'PX', 30_000);
+    await redis.hset('code-1', { payload: '{}' });
+    const consumed: Record<string, boolean> = {};
+    const consume = (key: string): Rider => ({
+      kind: 'consume',
+      key,
+      at: 1_700_000_000,
+      settle: (done) => (consumed[key] = done),
+    });
+    const { trips } = await roundTrips.of(() =>
+      Promise.all([
+        sendRiders(redis, [{ kind: 'keep', key: 'kept-answer', lock: 'keep-lock', value: 'sealed', seconds: 30 }]),
+        sendRiders(redis, [consume('code-1')]),
+        sendRiders(redis, [consume('code-gone')]),
+        countLimits(redis, [counter('beside', 5)], [consume('code-2')]),
+        ...Array.from({ length: 20 }, (_, i) =>
+          sendRiders(redis, [
+            { kind: 'keep', key: `many-${i}`, lock: `many-lock-${i}`, value: String(i), seconds: 30 },
+          ]),
+        ),
+      ]),
+    );
+    expect(await redis.get('kept-answer')).toBe('sealed');
+    expect(await redis.ttl('kept-answer')).toBeGreaterThan(25);
+    expect(await redis.exists('keep-lock')).toBe(0);
+    expect(consumed).toEqual({ 'code-1': true, 'code-gone': false, 'code-2': false });
+    expect(await redis.hgetall('code-1')).toEqual({ payload: '{}', consumed: '1700000000' });
+    // A consumed record that was not there is not created (it would have no expiry).
+    expect(await redis.exists('code-gone', 'code-2')).toBe(0);
+    expect(await redis.mget('many-0', 'many-19')).toEqual(['0', '19']);
+    expect(trips.length).toBeLessThan(24);
   });
 
   it('reject every request of a call Redis cannot run, and count again once it can', async () => {

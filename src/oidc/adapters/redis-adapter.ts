@@ -1,10 +1,6 @@
 import type { Redis } from 'ioredis';
-import { runRedisScript } from '../../stores/redis-script.js';
+import { sendRiders } from '../../http/limit-counters.js';
 import type { Adapter, AdapterClass, AdapterPayload } from './types.js';
-
-/** Marks a record consumed only if it still exists (HSET would otherwise create a hash without expiry). */
-const CONSUME_SCRIPT =
-  "if redis.call('exists', KEYS[1]) == 1 then return redis.call('hset', KEYS[1], 'consumed', ARGV[1]) end return 0";
 
 /**
  * oidc-provider's adapter over Redis for short-lived models: one hash per record (`payload`, and
@@ -56,15 +52,10 @@ export function redisAdapterClass(
       return id ? this.find(id) : undefined;
     }
 
+    // Marks the record consumed only if it still exists (HSET would otherwise create a hash without expiry), in
+    // the next shared call of the rate-limit script (a code exchange's own limit check is in the one before).
     async consume(id: string): Promise<void> {
-      await runRedisScript(
-        redis,
-        'orgauthConsume',
-        CONSUME_SCRIPT,
-        1,
-        this.key(id),
-        String(Math.floor(Date.now() / 1000)),
-      );
+      await sendRiders(redis, [{ kind: 'consume', key: this.key(id), at: Math.floor(Date.now() / 1000) }]);
     }
 
     async destroy(id: string): Promise<void> {
