@@ -100,12 +100,21 @@ function mainRows(report: TokenEndpointReport): Cell[][] {
     ]);
 }
 
+/** Each phase's ratio to bare oidc-provider run beside it (none for rows measured against a bare route). */
+const ratiosToBare = (small: Row | undefined, large: Row) =>
+  small?.baseline && large.baseline?.label === 'oidc-provider'
+    ? `${ratio(small.rps, small.baseline.rps)} / ${ratio(large.rps, large.baseline.rps)}`
+    : null;
+
 function scaleSection(report: TokenEndpointReport): string[] {
   const large = report.results.filter((r) => r.server === 'orgauth' && r.data === 'large');
   if (!large.length || !report.scale) return [];
   const s = report.scale;
   return [
     `## Small vs large data (Orgauth; large = ${s.organizations.toLocaleString('en')} organizations, ${s.memberships.toLocaleString('en')} memberships, ${s.tokens.toLocaleString('en')} stored tokens)`,
+    '',
+    'Bare oidc-provider runs beside both phases with the same small data: "at the machine’s pace" divides',
+    'the two ratios to it, so a machine that slowed down or sped up between the phases moves neither.',
     '',
     ...table(
       [
@@ -114,6 +123,8 @@ function scaleSection(report: TokenEndpointReport): string[] {
         'small req/s',
         'large req/s',
         'large / small',
+        'ratio to bare: small / large',
+        'large / small, at the machine’s pace',
         'small p99 ms',
         'large p99 ms',
         'large errors / non-2xx',
@@ -133,6 +144,10 @@ function scaleSection(report: TokenEndpointReport): string[] {
           small?.rps,
           r.rps,
           small ? ratio(r.rps, small.rps) : null,
+          ratiosToBare(small, r),
+          small?.baseline && r.baseline?.label === 'oidc-provider'
+            ? ratio(r.rps / r.baseline.rps, small.rps / small.baseline.rps)
+            : null,
           small?.p99Ms,
           r.p99Ms,
           failures(r),
