@@ -27,13 +27,16 @@ export async function launchBrowser(): Promise<Browser & { cleanup(): Promise<vo
 
 /**
  * Serves the client's redirect URI inside the browser and resolves with the URL the
- * authorization server redirected to (code or error), as a real client's callback would see it.
+ * authorization server redirected to (code or error), as a real client's callback would see it,
+ * once the page shows it: a navigation the test starts next would otherwise be cut short by this one.
  */
 export function captureCallback(page: Page, redirectUri: string): Promise<URL> {
   return new Promise((resolve) => {
     void page.route(`${redirectUri}**`, async (route) => {
-      resolve(new URL(route.request().url()));
+      const url = new URL(route.request().url());
       await route.fulfill({ status: 200, contentType: 'text/plain', body: 'callback received' });
+      await page.waitForURL((shown) => shown.href.startsWith(redirectUri)).catch(() => undefined);
+      resolve(url);
     });
   });
 }
