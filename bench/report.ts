@@ -100,11 +100,17 @@ function mainRows(report: TokenEndpointReport): Cell[][] {
     ]);
 }
 
-/** Each phase's ratio to bare oidc-provider run beside it (none for rows measured against a bare route). */
-const ratiosToBare = (small: Row | undefined, large: Row) =>
+/**
+ * Each phase's ratio to bare oidc-provider run beside it, and the large/small change at the machine's pace
+ * (the two ratios divided); none for rows measured against a bare route.
+ */
+const pacedCells = (small: Row | undefined, large: Row): [string | null, string | null] =>
   small?.baseline && large.baseline?.label === 'oidc-provider'
-    ? `${ratio(small.rps, small.baseline.rps)} / ${ratio(large.rps, large.baseline.rps)}`
-    : null;
+    ? [
+        `${ratio(small.rps, small.baseline.rps)} / ${ratio(large.rps, large.baseline.rps)}`,
+        ratio(large.rps / large.baseline.rps, small.rps / small.baseline.rps),
+      ]
+    : [null, null];
 
 function scaleSection(report: TokenEndpointReport): string[] {
   const large = report.results.filter((r) => r.server === 'orgauth' && r.data === 'large');
@@ -144,10 +150,7 @@ function scaleSection(report: TokenEndpointReport): string[] {
           small?.rps,
           r.rps,
           small ? ratio(r.rps, small.rps) : null,
-          ratiosToBare(small, r),
-          small?.baseline && r.baseline?.label === 'oidc-provider'
-            ? ratio(r.rps / r.baseline.rps, small.rps / small.baseline.rps)
-            : null,
+          ...pacedCells(small, r),
           small?.p99Ms,
           r.p99Ms,
           failures(r),

@@ -27,13 +27,14 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
     if (!seen) {
       const params = windowSeconds > 0 ? refreshParams(ctx) : undefined;
       if (!params) return undefined;
-      seen = { params };
+      // The token's id (a hash) is worked out once: the rate limit's rider and the middleware both use it.
+      seen = { params, id: replayId(params.token) };
       pending.set(ctx, seen);
     }
     return seen;
   };
   const claimOf = (seen: Seen): Rider[] => {
-    const id = replayId(seen.params.token);
+    const { id } = seen;
     const settle = ({ stored, locked }: { stored: string | null; locked: boolean }) => {
       seen.claim = [stored, locked ? 1 : 0];
     };
@@ -49,7 +50,7 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
       const seen = paramsOf(ctx);
       if (!seen) return next();
       const { token, credentials } = seen.params;
-      const id = replayId(token);
+      const { id } = seen;
       const key = digest('key', token);
       if (!seen.claim) {
         try {
@@ -93,7 +94,7 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
 /** The kept answer, if any, and whether this request took the lock (1). */
 type Claim = [string | null, number];
 type RefreshParams = { token: string; credentials: string };
-type Seen = { params: RefreshParams; claim?: Claim };
+type Seen = { params: RefreshParams; id: string; claim?: Claim };
 
 /** How long a first request may hold the token before a concurrent one stops waiting for its answer. */
 const LOCK_MS = 10_000;
@@ -137,10 +138,10 @@ function replay(ctx: Context, body: string) {
   ctx.body = body;
 }
 
-/** The Redis key of a refresh token's kept answer (without the key prefix). */
 /** Where an answer is kept for the window, and the lock of the request giving it (Redis keys). */
 const answerKey = (id: string) => `refresh-replay:${id}`;
 const lockKey = (id: string) => `refresh-replay-lock:${id}`;
+/** The Redis key of a refresh token's kept answer (without the key prefix). */
 export const replayKey = (refreshToken: string) => answerKey(replayId(refreshToken));
 const replayId = (refreshToken: string) => digest('id', refreshToken).toString('base64url');
 
