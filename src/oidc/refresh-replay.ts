@@ -79,11 +79,13 @@ export function refreshReplayWindow(redis: Redis, windowSeconds: number, logger?
         await release();
         return;
       }
-      // Kept for the window, the lock released, in the next shared call of the rate-limit script. The rotation
-      // has happened: its answer goes out even when Redis cannot keep it (a repeat then counts as a reuse).
+      // Kept for the window, the lock released, in the next shared call of the rate-limit script. The answer does
+      // not wait for it: until the answer is kept the lock stays, and a repeat waits for the kept answer
+      // (waitForAnswer). The rotation has happened: its answer goes out even when Redis cannot keep it (the lock
+      // is then released, and a repeat counts as a reuse).
       const value = seal({ credentials, body: JSON.stringify(ctx.body) }, key);
       const keep: Rider = { kind: 'keep', key: answerKey(id), lock: lockKey(id), value, seconds: windowSeconds };
-      await sendRiders(redis, [keep]).catch(async (error) => {
+      void sendRiders(redis, [keep]).catch(async (error) => {
         logger?.warn({ err: error }, 'refresh answer not kept for the replay window');
         await release();
       });

@@ -1,6 +1,8 @@
 import type { AnyBulkWriteOperation } from 'mongodb';
 import { BATCH_DELETE, type CollectionDeclaration, declareCollection, openCollection } from '../stores/collections.js';
 import type { Db } from '../stores/db.js';
+import type { ItemErrors } from '../stores/group-commit.js';
+import { insertDocuments, insertError } from '../stores/insert-documents.js';
 
 /**
  * oidc-provider's long-lived models other than clients and grants, by id (the token's jti). Tokens
@@ -97,14 +99,16 @@ export const tokenIssuanceCollection = declareCollection({
 const issuedTokens = (db: Db) => openCollection<IssuedTokenRecord>(db, issuedTokensCollection);
 const tokenIssuance = (db: Db) => openCollection<TokenIssuanceDoc>(db, tokenIssuanceCollection);
 
-/** Records tokens in one write; a record already there (the same jti twice) is fine. */
-export async function insertIssuedTokens(db: Db, records: IssuedTokenRecord[]): Promise<void> {
-  try {
-    await issuedTokens(db).insertMany(records, { ordered: false });
-  } catch (error) {
-    const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
-    if (!writeErrors?.length || writeErrors.some((e) => e.code !== 11000)) throw error;
+/**
+ * Records tokens in one write; a record already there (the same jti twice) is fine. Resolves to the error
+ * of each record the database refused otherwise, by position (the others are stored).
+ */
+export async function insertIssuedTokens(db: Db, records: IssuedTokenRecord[]): Promise<ItemErrors> {
+  const errors: ItemErrors = records.map(() => undefined);
+  for (const refused of await insertDocuments(db, issuedTokensCollection.name, records)) {
+    if (refused.code !== 11000) errors[refused.index] = insertError(refused);
   }
+  return errors;
 }
 
 /** An access token issued in the organization, by its jti; another organization's is not found. */

@@ -20,7 +20,7 @@ describe('grouped token writes', () => {
       { _id: 'saved-before', ...record('{"v":1}') },
       { _id: 'rotated', ...record('{"v":1}') },
     ]);
-    const write = groupedTokenWrites(collection);
+    const write = groupedTokenWrites(stores.db, collection);
     const commands: string[] = [];
     const client = stores.db.connection.getClient();
     const onCommand = (event: CommandStartedEvent) => {
@@ -53,7 +53,7 @@ describe('grouped token writes', () => {
 
   it('fails only the write whose record cannot be stored', async () => {
     const collection = stores.db.connection.collection<StoredRecord>('oidc_RefreshToken');
-    const write = groupedTokenWrites(collection);
+    const write = groupedTokenWrites(stores.db, collection);
     const results = await Promise.allSettled([
       write({ kind: 'replace', id: 'ok-0', record: record('{}') }),
       write({ kind: 'replace', id: 'ok-1', record: record('{}') }),

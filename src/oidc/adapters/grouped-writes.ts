@@ -1,5 +1,8 @@
-import { type Collection, MongoBulkWriteError, MongoServerError } from 'mongodb';
+import type { Collection } from 'mongodb';
+import type { Db } from '../../stores/db.js';
 import { groupCommit } from '../../stores/group-commit.js';
+import { type InsertWriteError, insertDocuments, insertError } from '../../stores/insert-documents.js';
+import { isStoreOutage } from '../../stores/outage.js';
 import type { StoredRecord } from './stored-record.js';
 
 /** A token record written, or marked consumed (a rotated refresh token). */
@@ -20,38 +23,35 @@ const DUPLICATE_KEY = 11000;
  * already stored, which oidc-provider may save again, is then replaced. If a command fails, each of its
  * writes is tried alone, so only the requests whose own write fails see an error.
  */
-export function groupedTokenWrites(collection: Collection<StoredRecord>) {
+export function groupedTokenWrites(db: Db, collection: Collection<StoredRecord>) {
   const replaceAlone = (write: Replace) => collection.replaceOne({ _id: write.id }, write.record, { upsert: true });
   const consumeAlone = (write: Consume) => collection.updateOne({ _id: write.id }, { $set: { consumed: write.at } });
-  const insertAlone = (write: Replace) =>
-    collection.insertOne(stored(write)).then(
-      () => undefined,
-      (error: unknown) => (isDuplicate(error) ? replaceAlone(write) : Promise.reject(error)),
-    );
   const settle = (attempt: Promise<unknown>): Promise<Outcome> =>
     attempt.then(
       () => undefined,
       (error: unknown) => error,
     );
 
+  const insertAlone = async (write: Replace): Promise<Outcome> => (await insertAll([write]))[0];
+  // One insert command for all the records (insert-documents.ts); a record whose id is already stored is replaced.
   const insertAll = async (writes: Replace[]): Promise<Outcome[]> => {
-    if (writes.length === 1) return [await settle(insertAlone(writes[0] as Replace))];
     const outcomes: Outcome[] = writes.map(() => undefined);
+    let refused: InsertWriteError[];
     try {
-      await collection.insertMany(writes.map(stored), { ordered: false });
+      refused = await insertDocuments(db, collection.collectionName, writes.map(stored));
     } catch (error) {
-      const failed = error instanceof MongoBulkWriteError ? error.writeErrors : undefined;
-      const list = Array.isArray(failed) ? failed : failed ? [failed] : undefined;
-      if (!list) return Promise.all(writes.map((w) => settle(insertAlone(w))));
-      await Promise.all(
-        list.map(async (writeError) => {
-          const write = writes[writeError.index] as Replace;
-          outcomes[writeError.index] = await settle(
-            writeError.code === DUPLICATE_KEY ? replaceAlone(write) : Promise.reject(writeError),
-          );
-        }),
-      );
+      // The database refused the command as a whole: each record alone, unless the database is away.
+      if (writes.length === 1 || isStoreOutage(error)) return writes.map(() => error);
+      return Promise.all(writes.map(insertAlone));
     }
+    await Promise.all(
+      refused.map(async (error) => {
+        const write = writes[error.index] as Replace;
+        outcomes[error.index] = await settle(
+          error.code === DUPLICATE_KEY ? replaceAlone(write) : Promise.reject(insertError(error)),
+        );
+      }),
+    );
     return outcomes;
   };
   const consumeAll = async (writes: Consume[]): Promise<Outcome[]> => {
@@ -83,4 +83,3 @@ export function groupedTokenWrites(collection: Collection<StoredRecord>) {
 }
 
 const stored = (write: Replace) => ({ _id: write.id, ...write.record }) as StoredRecord;
-const isDuplicate = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;

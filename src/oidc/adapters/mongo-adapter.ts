@@ -81,7 +81,7 @@ export function mongoAdapterClass(db: Db, hooks: AdapterHooks = {}): AdapterClas
     async write(write: TokenWrite): Promise<void> {
       let grouping = grouped.get(this.name);
       if (!grouping) {
-        grouping = groupedTokenWrites(this.collection);
+        grouping = groupedTokenWrites(db, this.collection);
         grouped.set(this.name, grouping);
       }
       // Inside a token request, the request waits for it just before answering (writes-before-answer.ts).
