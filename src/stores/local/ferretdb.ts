@@ -10,6 +10,8 @@ export interface FerretDbOptions {
   /** Folder for FerretDB's SQLite files. */
   dataDir: string;
   port?: number;
+  /** More SQLite pragmas for every connection, e.g. `busy_timeout(0)` (tests). */
+  sqlitePragmas?: string[];
 }
 
 /**
@@ -44,20 +46,26 @@ export function buildFerretDb(root: string): string {
   return binary;
 }
 
+/**
+ * SQLite settings of every connection. WAL with synchronous=NORMAL: a commit survives a crash of any process,
+ * and only the last commits may be lost on power loss (MongoDB's default journal also commits every 100 ms);
+ * writes cost about a third of SQLite's default fsync per commit here. No automatic checkpoints: the patched
+ * FerretDB checkpoints every 200 ms in the background (patch 0011), so no write waits for one.
+ */
+const PRAGMAS = ['synchronous(normal)', 'wal_autocheckpoint(0)'];
+
 /** Starts FerretDB on its SQLite backend on a loopback port; resolves once it accepts connections. */
 export async function startFerretDb(options: FerretDbOptions): Promise<StartedProcess & { uri: string }> {
   const binary = buildFerretDb(options.root);
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
+  const pragmas = [...PRAGMAS, ...(options.sqlitePragmas ?? [])].map((p) => `_pragma=${p}`).join('&');
   const { child, started, stderr } = spawnService(
     'FerretDB',
     binary,
     [
       '--handler=sqlite',
-      // WAL with synchronous=NORMAL: a commit survives a crash of any process, and only the last
-      // commits may be lost on power loss (MongoDB's default journal also commits every 100 ms).
-      // Writes cost about a third of SQLite's default fsync per commit here.
-      `--sqlite-url=file:${options.dataDir.replace(/\/?$/, '/')}?_pragma=synchronous(normal)`,
+      `--sqlite-url=file:${options.dataDir.replace(/\/?$/, '/')}?${pragmas}`,
       `--listen-addr=127.0.0.1:${port}`,
       '--debug-addr=-',
       '--state-dir=-',
