@@ -18,10 +18,13 @@ interface Profile {
   samples: number[];
 }
 
-/** The newest .cpuprofile of a folder. */
+/**
+ * The newest .cpuprofile of a folder, of a main thread (Node names them CPU.<date>.<time>.<pid>.<thread>.<n>,
+ * thread 0 the main one; a server started through tsx also profiles its loader's thread).
+ */
 export function newestProfile(dir: string): string {
   const newest = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
+    .filter((f) => f.endsWith('.cpuprofile') && !/^CPU\.\d+\.\d+\.\d+\.[1-9]\d*\./.test(f))
     .map((f) => ({ f, at: statSync(join(dir, f)).mtimeMs }))
     .sort((a, b) => b.at - a.at)[0];
   if (!newest) throw new Error(`no .cpuprofile in ${dir}`);

@@ -10,8 +10,9 @@
 //   BENCH_ROUNDS (2)      runs per scenario and target, the two servers interleaved; a row is their mean
 //   BENCH_ONLY (regexp)   only the scenarios whose name matches
 //   BENCH_SCALE=0         skip the seeding and the large-data runs; BENCH_SCALE_* set the counts
-//   BENCH_PROFILE=1       Orgauth alone under --cpu-prof (bench/results/profiles/), client credentials
-//                         JWT only (or BENCH_ONLY), then prints the top self-time functions
+//   BENCH_CONNECTIONS     connection counts, comma-separated (2,32)
+//   BENCH_PROFILE=1       both servers under --cpu-prof (bench/results/profiles/<server>/), client
+//                         credentials JWT only (or BENCH_ONLY), then prints each one's top self-time functions
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -51,10 +52,13 @@ const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : 
 const AT_SCALE = process.env.BENCH_SCALE !== '0' && !PROFILE;
 /** Upper bound of the codes or refresh tokens one run may spend. */
 const SPEND_MAX = Number(process.env.BENCH_SPEND_MAX ?? 20_000);
-const CONNECTIONS = [2, 32];
+/** BENCH_CONNECTIONS ("2,32"): the connection counts of each scenario. */
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '2,32').split(',').map(Number);
 /** Runs per scenario, connection count and target, interleaved (see runScenario). */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 const outDir = join(repoRoot, 'bench', 'results');
+/** Node's CPU profiler for a server, its profiles in bench/results/profiles/<server>/. */
+const profileArgs = (server: string) => ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles', server)}`];
 const progress = (text: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 
 interface Target {
@@ -109,7 +113,7 @@ async function orgauth(): Promise<Target> {
   const child = fork(join(repoRoot, 'dist', 'main.js'), [], {
     env: { ...process.env, ...env },
     stdio: 'ignore',
-    execArgv: PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles')}`] : [],
+    execArgv: PROFILE ? profileArgs('orgauth') : [],
   });
   await waitUntil(`${base}/readyz`);
   const resourcePort = await freePort();
@@ -155,7 +159,7 @@ async function baseline(): Promise<Target> {
     APP_SECRET: 'bench-app-secret-0123456789abcdef',
   };
   const child = fork(join(repoRoot, 'bench', 'baseline-provider.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(PROFILE ? profileArgs('oidc-provider') : [])],
     env: { ...process.env, PORT: String(port), ISSUER: base, JWT_API, OPAQUE_API, REDIRECT_URI, ...credentials },
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
   });
@@ -391,10 +395,19 @@ async function load(t: Target, scenario: Scenario, connections: number) {
   let requests: Requests;
   let limit: { duration: number } | { amount: number };
   if (scenario.spend) {
-    // Warm up on 100, then mint what a run of about DURATION seconds spends at that pace.
-    const warm = await measure(origin, connections, await scenario.prepare(t, 100), { amount: 100 });
-    const count = Math.min(SPEND_MAX, Math.max(100, Math.round(warm.rps * DURATION)));
-    requests = await scenario.prepare(t, count);
+    // Warm up (100 requests, then about a second more, as the other scenarios have), then mint what about a
+    // second of settling and a run of about DURATION seconds spend at the warm pace, in one go, and settle on the
+    // first of them just before the run. Right after a mint (thousands of records written, or a heap grown by
+    // them) both servers ran about half again as slow for a second or two.
+    const spend = (rps: number, seconds: number) => Math.max(100, Math.min(SPEND_MAX, Math.round(rps * seconds)));
+    const pace = await measure(origin, connections, await scenario.prepare(t, 100), { amount: 100 });
+    const warmCount = spend(pace.rps, 2);
+    const warm = await measure(origin, connections, await scenario.prepare(t, warmCount), { amount: warmCount });
+    const settleCount = spend(warm.rps, 1);
+    const count = spend(warm.rps, DURATION);
+    const prepared = await scenario.prepare(t, settleCount + count);
+    await measure(origin, connections, prepared, { amount: settleCount });
+    requests = (i) => prepared(settleCount + i);
     limit = { amount: count };
   } else {
     requests = await scenario.prepare(t, 0);
@@ -547,7 +560,7 @@ async function runScenario(targets: Target[], scenario: Scenario, data: 'small' 
 
 const targets: Target[] = [];
 try {
-  if (!PROFILE) targets.push(await baseline());
+  targets.push(await baseline());
   const main = await orgauth();
   targets.push(main);
   for (const scenario of chosen) {
@@ -581,7 +594,7 @@ try {
 }
 
 if (PROFILE) {
-  printTopFunctions(join(outDir, 'profiles'), 15);
+  for (const server of ['oidc-provider', 'orgauth']) printTopFunctions(join(outDir, 'profiles', server), 15);
   process.exit(0);
 }
 
