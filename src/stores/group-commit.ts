@@ -2,10 +2,11 @@
 export type ItemErrors = Array<unknown>;
 
 /**
- * Group commit: writes asked for while a write is in flight are sent together as the next one, and
- * each caller's promise settles when the write holding its item does. Nothing waits on a timer, so a
- * lone request is written at once, and under load one database round trip serves many requests
- * (FerretDB on SQLite pays mostly per command, not per document).
+ * Group commit: the items asked for in one turn of the event loop are written together, and those asked for
+ * while a write is in flight go together in the next one; each caller's promise settles when the write holding
+ * its item does. Nothing waits on a timer (a lone request is written in the same turn, after the callbacks
+ * already queued), and under load one database round trip serves many requests (FerretDB on SQLite pays mostly
+ * per command, not per document).
  */
 export function groupCommit<T>(
   // Resolves to nothing, or to ItemErrors when some items failed.
@@ -38,6 +39,10 @@ export function groupCommit<T>(
   return (item) =>
     new Promise<void>((resolve, reject) => {
       pending.push({ item, resolve, reject });
-      if (!running) void drain();
+      // The first item waits for the turn's other requests (setImmediate: after the I/O callbacks at hand).
+      if (!running) {
+        running = true;
+        setImmediate(() => void drain());
+      }
     });
 }

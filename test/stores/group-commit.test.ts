@@ -4,29 +4,35 @@ import { groupCommit } from '../../src/stores/group-commit.js';
 import { flushWritesBehind, writeBehind } from '../../src/stores/write-behind.js';
 import { openTestStores } from '../support/harness.js';
 
+const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 describe('group commit', () => {
-  it('writes a lone item at once, and items that arrive during a write together in the next one', async () => {
+  it('writes the items of one turn together, and items that arrive during a write together in the next one', async () => {
     const writes: number[][] = [];
     const write = groupCommit<number>(async (items) => {
       writes.push(items);
-      await new Promise((r) => setTimeout(r, 20));
+      await later(20);
     });
     await write(0);
     expect(writes).toEqual([[0]]);
-    await Promise.all(Array.from({ length: 50 }, (_, i) => write(i + 1)));
-    expect(writes.length).toBe(3);
-    expect(writes[1]).toEqual([1]);
-    expect(writes[2]).toHaveLength(49);
+    await Promise.all(Array.from({ length: 5 }, (_, i) => write(i + 1)));
+    expect(writes).toEqual([[0], [1, 2, 3, 4, 5]]);
+    const first = write(6);
+    await later(5);
+    await Promise.all([first, ...Array.from({ length: 49 }, (_, i) => write(i + 7))]);
+    expect(writes.slice(2)).toEqual([[6], Array.from({ length: 49 }, (_, i) => i + 7)]);
   });
 
   it('fails exactly the callers whose write failed', async () => {
     let calls = 0;
     const write = groupCommit<string>(async () => {
       calls++;
+      await later(10);
       if (calls === 2) throw new Error('store away');
-      await new Promise((r) => setTimeout(r, 10));
     });
-    const results = await Promise.allSettled(['a', 'b', 'c'].map((item) => write(item)));
+    const first = write('a');
+    await later(2);
+    const results = await Promise.allSettled([first, write('b'), write('c')]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
     await expect(write('d')).resolves.toBeUndefined();
   });
