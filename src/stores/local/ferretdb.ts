@@ -50,7 +50,7 @@ export function buildFerretDb(root: string): string {
  * SQLite settings of every connection. WAL with synchronous=NORMAL: a commit survives a crash of any process,
  * and only the last commits may be lost on power loss (MongoDB's default journal also commits every 100 ms);
  * writes cost about a third of SQLite's default fsync per commit here. No automatic checkpoints: the patched
- * FerretDB checkpoints every 200 ms in the background (patch 0011), so no write waits for one.
+ * FerretDB checkpoints every 200 ms in the background (patch 0011), so a write no longer runs one in its commit.
  */
 const PRAGMAS = ['synchronous(normal)', 'wal_autocheckpoint(0)'];
 
