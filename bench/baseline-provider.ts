@@ -95,4 +95,7 @@ process.on('message', async (message: { mint: 'codes' | 'refresh'; count: number
 const server = provider.listen(Number(PORT), '127.0.0.1');
 server.once('listening', () => process.send?.('ready'));
 // A clean exit on SIGTERM, so that a CPU profile (BENCH_PROFILE=1) is written.
-process.once('SIGTERM', () => server.close(() => process.exit(0)));
+process.once('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+});

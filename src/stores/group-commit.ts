@@ -17,8 +17,8 @@ export function groupCommit<T>(
   let pending: Array<{ item: T; resolve: () => void; reject: (error: unknown) => void }> = [];
   let running = false;
 
+  // Started once per idle period, by the first item (which sets `running`).
   const drain = async () => {
-    running = true;
     while (pending.length > 0) {
       const batch = pending.slice(0, maxBatch);
       pending = pending.slice(batch.length);
