@@ -58,7 +58,11 @@ const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '2,32').split(',').map(Num
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 const outDir = join(repoRoot, 'bench', 'results');
 /** Node's CPU profiler for a server, its profiles in bench/results/profiles/<server>/. */
-const profileArgs = (server: string) => ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles', server)}`];
+const profileArgs = (server: string) => [
+  '--cpu-prof',
+  '--cpu-prof-interval=250',
+  `--cpu-prof-dir=${join(outDir, 'profiles', server)}`,
+];
 const progress = (text: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 
 interface Target {

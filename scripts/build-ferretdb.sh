@@ -12,6 +12,9 @@
 set -euo pipefail
 export LC_ALL=C # file-name order of the patches, same as JavaScript's default sort
 VERSION=v1.24.2
+# Modules FerretDB depends on that a patch changes (0013: modernc.org/memory), at the versions its go.mod has
+# once patch 0007 updated modernc.org/sqlite.
+patched_modules=(modernc.org/memory@v1.11.0)
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache="$root/.cache"
 patches=("$root"/scripts/ferretdb-patches/*.patch)
@@ -56,6 +59,14 @@ build() {
   [ -n "$dir" ] || return 1
   cp -r "$dir/." "$src" && chmod -R u+w "$src" || return 1
   echo "$VERSION" >"$src/build/version/version.txt" || return 1
+  # Dependencies a patch changes, copied beside the source (the patch points go.mod at the copy).
+  for m in "${patched_modules[@]}"; do
+    dir=$(cd "$cache" && GOFLAGS=-mod=mod "$go" mod download -json "$m" |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || return 1
+    [ -n "$dir" ] || return 1
+    mkdir -p "$src/third_party/${m%@*}" && cp -r "$dir/." "$src/third_party/${m%@*}" || return 1
+  done
+  chmod -R u+w "$src" || return 1
   for p in "${patches[@]}"; do
     echo "Applying $(basename "$p")"
     (cd "$src" && apply_patch "$p") || return 1

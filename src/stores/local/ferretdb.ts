@@ -67,7 +67,7 @@ export async function startFerretDb(options: FerretDbOptions): Promise<StartedPr
       '--handler=sqlite',
       `--sqlite-url=file:${options.dataDir.replace(/\/?$/, '/')}?${pragmas}`,
       `--listen-addr=127.0.0.1:${port}`,
-      '--debug-addr=-',
+      `--debug-addr=${process.env.FERRETDB_DEBUG_ADDR ?? '-'}`,
       '--state-dir=-',
       '--telemetry=disable',
       '--log-level=warn',
