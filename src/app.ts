@@ -1,6 +1,5 @@
 import Koa from 'koa';
 import compose from 'koa-compose';
-import helmet from 'koa-helmet';
 import mount from 'koa-mount';
 import type { Logger } from 'pino';
 import { API_SCOPE, adminApi, apiNotFound, apiRateLimits, apiResource } from './api/index.js';
@@ -11,6 +10,7 @@ import { docsRoutes } from './http/docs.js';
 import { errorBoundary } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { requestContext } from './http/request-context.js';
+import { securityHeaders } from './http/security-headers.js';
 import { assetRoutes } from './http/views.js';
 import { codeReadAheadRiders } from './oidc/code-read-ahead.js';
 import { hashPresentedClientSecrets, tokenEndpointRateLimit } from './oidc/hashed-client-secrets.js';
@@ -52,7 +52,7 @@ export function buildApp({ config, stores, logger, oidc, revocation }: AppDeps):
   app.silent = true;
   app.use(requestContext(logger));
   // Pages set their own strict CSP (http/views.ts); oidc-provider sets what its responses need.
-  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(securityHeaders({ contentSecurityPolicy: false }));
   app.use(errorBoundary());
   app.use(apiNotFound());
   app.use(

@@ -11,16 +11,26 @@ export function requestContext(logger: Logger) {
     const id = REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const started = process.hrtime.bigint();
     ctx.state.requestId = id;
-    ctx.state.log = logger.child({ reqId: id });
-    ctx.set('X-Request-Id', id);
+    // The request's logger is made when first used (a pino child costs a few µs, most requests log nothing
+    // but the access line, which is skipped below the info level).
+    let log: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', {
+      get: () => {
+        log ??= logger.child({ reqId: id });
+        return log;
+      },
+      enumerable: true,
+    });
+    ctx.res.setHeader('X-Request-Id', id);
     try {
       await next();
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      (ctx.state.log as Logger).info(
-        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 },
-        'request',
-      );
+      if (logger.isLevelEnabled('info'))
+        (ctx.state.log as Logger).info(
+          { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 },
+          'request',
+        );
     }
   };
 }
