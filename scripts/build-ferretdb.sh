@@ -6,9 +6,10 @@
 #
 # The module zip lacks build/version/version.txt, and a binary built from it panics at start
 # (FerretDB#2982, #4889; a scratch-module `go get -tool` build panics too with Go 1.26). So we take
-# the module's source from the module cache, add that one file, apply the patches in order, and build it
-# as the main module. What each patch changes, why query results stay right and how it is tested is written
-# at the top of each patch file; docs/embedded-store.md describes the result.
+# the module's source from the module cache, add that one file, copy the dependencies a patch changes
+# (patched_modules) into its third_party/, apply the patches in order, and build it as the main module.
+# What each patch changes, why query results stay right and how it is tested is written at the top of each
+# patch file; docs/embedded-store.md describes the result.
 set -euo pipefail
 export LC_ALL=C # file-name order of the patches, same as JavaScript's default sort
 VERSION=v1.24.2
@@ -51,22 +52,23 @@ src=$(mktemp -d "$cache/ferretdb-src.XXXXXX")
 log="$cache/ferretdb-build.log"
 tmp="$bin.tmp.$$"
 trap 'rm -rf "$src" "$tmp"' EXIT
-# Each step checks its own status: `set -e` does not apply inside a function run as an `if` condition.
-build() {
-  local dir p
-  dir=$(cd "$cache" && GOFLAGS=-mod=mod "$go" mod download -json "github.com/FerretDB/FerretDB@$VERSION" |
+# Copies a module's source from the module cache (downloaded through the Go module proxy if missing) to a folder.
+copy_module() {
+  local dir
+  dir=$(cd "$cache" && GOFLAGS=-mod=mod "$go" mod download -json "$1" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || return 1
   [ -n "$dir" ] || return 1
-  cp -r "$dir/." "$src" && chmod -R u+w "$src" || return 1
+  mkdir -p "$2" && cp -r "$dir/." "$2" && chmod -R u+w "$2"
+}
+# Each step checks its own status: `set -e` does not apply inside a function run as an `if` condition.
+build() {
+  local m p
+  copy_module "github.com/FerretDB/FerretDB@$VERSION" "$src" || return 1
   echo "$VERSION" >"$src/build/version/version.txt" || return 1
   # Dependencies a patch changes, copied beside the source (the patch points go.mod at the copy).
   for m in "${patched_modules[@]}"; do
-    dir=$(cd "$cache" && GOFLAGS=-mod=mod "$go" mod download -json "$m" |
-      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || return 1
-    [ -n "$dir" ] || return 1
-    mkdir -p "$src/third_party/${m%@*}" && cp -r "$dir/." "$src/third_party/${m%@*}" || return 1
+    copy_module "$m" "$src/third_party/${m%@*}" || return 1
   done
-  chmod -R u+w "$src" || return 1
   for p in "${patches[@]}"; do
     echo "Applying $(basename "$p")"
     (cd "$src" && apply_patch "$p") || return 1
